@@ -1,0 +1,24 @@
+package io.carbon.config;
+
+import java.time.Duration;
+
+/**
+ * Protocol limits and timeouts shared by every HTTP version.
+ *
+ * @param keepAliveTimeout     {@code keep_alive_timeout}: an idle keep-alive connection is closed after this
+ * @param headerTimeout        {@code header_timeout}: a request head must arrive completely within this
+ * @param maxRequestLineLength {@code max_request_line}: longer request lines get 414
+ * @param maxHeaderSize        {@code max_header_size}: larger header sections get 431
+ * @param maxBodySize          {@code max_body_size}: larger request bodies get 413
+ * @param maxPipelinedRequests {@code max_pipelined_requests}: requests read ahead on one HTTP/1.1 connection
+ * @param securityHeaders      headers added to every response
+ */
+public record HttpConfig(
+        Duration keepAliveTimeout,
+        Duration headerTimeout,
+        int maxRequestLineLength,
+        int maxHeaderSize,
+        long maxBodySize,
+        int maxPipelinedRequests,
+        SecurityHeadersConfig securityHeaders) {
+}

@@ -1,0 +1,34 @@
+package io.carbon.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The whole, validated configuration of one Carbon instance. Built once by {@link ConfigLoader} from
+ * {@code server.conf} / {@code server.yaml} plus environment overrides; immutable, so a reload builds a new
+ * tree and swaps it.
+ *
+ * @param source          the file it was read from (null when built from defaults only)
+ * @param network         listeners, threads and connection bounds
+ * @param http            protocol limits, timeouts and headers added to every response
+ * @param files           how {@code www_path} is served
+ * @param logging         server log and access log
+ * @param enableWebsocket {@code enable_websocket}: WebSocket endpoints on every port
+ * @param running         {@code running}: false makes Carbon validate its config and exit without serving
+ */
+public record ServerConfig(
+        Path source,
+        NetworkConfig network,
+        HttpConfig http,
+        FilesConfig files,
+        LoggingConfig logging,
+        boolean enableWebsocket,
+        boolean running) {
+
+    public ServerConfig {
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(files, "files");
+        Objects.requireNonNull(logging, "logging");
+    }
+}

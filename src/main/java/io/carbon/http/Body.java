@@ -1,0 +1,70 @@
+package io.carbon.http;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.util.List;
+
+/**
+ * A response body that the protocol branch writes in the cheapest way its transport allows: bytes as they
+ * are, files by sendfile on plain HTTP/1.1 or by chunked reads elsewhere. A body owns what it holds until it
+ * is written; a branch that does not write it must {@link #release()} it.
+ */
+public sealed interface Body permits Body.Empty, Body.Bytes, Body.FileSegment, Body.Parts {
+
+    /** Bytes the body will put on the wire. */
+    long length();
+
+    /** Frees what the body holds (buffer references, file descriptors). Safe to call once. */
+    void release();
+
+    Body EMPTY = new Empty();
+
+    static Body of(ByteBuf content) {
+        return new Bytes(content);
+    }
+
+    /** No body (204, 304, HEAD). */
+    record Empty() implements Body {
+        @Override public long length() { return 0; }
+        @Override public void release() { }
+    }
+
+    /** In-memory bytes; the body holds one reference. */
+    record Bytes(ByteBuf content) implements Body {
+        @Override public long length() { return content.readableBytes(); }
+        @Override public void release() { content.release(); }
+    }
+
+    /** {@code length} bytes of an open file from {@code offset}; the body owns the channel and closes it. */
+    record FileSegment(FileChannel channel, long offset, long length) implements Body {
+        @Override public void release() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Several bodies written back to back (multipart/byteranges). */
+    record Parts(List<Body> parts) implements Body {
+        public Parts {
+            parts = List.copyOf(parts);
+        }
+        @Override public long length() {
+            long total = 0;
+            for (Body part : parts) {
+                total += part.length();
+            }
+            return total;
+        }
+        @Override public void release() {
+            for (Body part : parts) {
+                part.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.carbon.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A response as features produce it, before any protocol framing. The branch adds {@code Date},
+ * {@code Server} and the security headers, and frames the body ({@code Content-Length} is set from
+ * {@link Body#length()} unless the feature set it, e.g. for HEAD).
+ */
+public final class Response {
+
+    private final HttpResponseStatus status;
+    private final HttpHeaders headers;
+    private final Body body;
+    private boolean closeConnection;
+
+    public Response(HttpResponseStatus status, HttpHeaders headers, Body body) {
+        this.status = status;
+        this.headers = headers;
+        this.body = body;
+    }
+
+    public static Response of(HttpResponseStatus status) {
+        return new Response(status, new DefaultHttpHeaders(), Body.EMPTY);
+    }
+
+    /** A plain-text response, for small built-in answers. */
+    public static Response text(HttpResponseStatus status, String text) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        return new Response(status, headers, Body.of(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
+    }
+
+    public HttpResponseStatus status() {
+        return status;
+    }
+
+    public HttpHeaders headers() {
+        return headers;
+    }
+
+    public Body body() {
+        return body;
+    }
+
+    /** True when the connection must close after this response (framing errors, shutdown). */
+    public boolean closeConnection() {
+        return closeConnection;
+    }
+
+    public Response closeConnection(boolean close) {
+        this.closeConnection = close;
+        return this;
+    }
+}
