@@ -1,0 +1,40 @@
+package io.carbon.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+
+/**
+ * What every protocol branch hands a request to and reports back to: the router that answers it, the
+ * finisher that adds the common headers, and the listeners (access log, metrics) told when it is done.
+ * {@code errors} hears about handler failures (the server log). One instance serves all connections.
+ */
+public record Exchanges(HttpHandler router, ResponseFinisher finisher, ExchangeListener listener,
+                        BiConsumer<Request, Throwable> errors) {
+
+    /** Asks the router, turning a crash of a handler into a 500 instead of a hung connection. */
+    public CompletableFuture<Response> answer(Request request) {
+        CompletableFuture<Response> answer;
+        try {
+            answer = router.handle(request);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.exceptionally(failure -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof RejectedExecutionException) {
+                // The blocking pool is saturated: shed load rather than queue without bound.
+                Response busy = Response.of(HttpResponseStatus.SERVICE_UNAVAILABLE);
+                busy.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+                return busy;
+            }
+            errors.accept(request, cause);
+            return Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+        });
+    }
+}

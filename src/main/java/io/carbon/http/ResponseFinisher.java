@@ -1,0 +1,36 @@
+package io.carbon.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+
+/**
+ * The last step before any branch frames a response: error statuses get their page, every response gets
+ * the standard headers, and the body length becomes {@code Content-Length} unless the status forbids one
+ * (RFC 9110 §8.6: never on 1xx and 204; a 304 carries none here).
+ */
+public final class ResponseFinisher {
+
+    private final StandardHeaders standardHeaders;
+    private volatile ErrorPages errorPages;
+
+    public ResponseFinisher(StandardHeaders standardHeaders, ErrorPages errorPages) {
+        this.standardHeaders = standardHeaders;
+        this.errorPages = errorPages;
+    }
+
+    /** Swaps in error pages read again from the site (on reload). */
+    public void errorPages(ErrorPages pages) {
+        this.errorPages = pages;
+    }
+
+    public Response finish(Response response) {
+        Response finished = errorPages.fill(response);
+        standardHeaders.apply(finished.headers());
+        int code = finished.status().code();
+        if (code < 200 || code == 204 || code == 304) {
+            finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else if (!finished.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            finished.headers().set(HttpHeaderNames.CONTENT_LENGTH, finished.body().length());
+        }
+        return finished;
+    }
+}

@@ -1,0 +1,314 @@
+package io.carbon.http1;
+
+import io.carbon.config.HttpConfig;
+import io.carbon.http.DrainEvent;
+import io.carbon.http.Exchanges;
+import io.carbon.http.Request;
+import io.carbon.http.Response;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP/1.x connection after the codec: turns request heads into {@link Request}s, answers them strictly
+ * in order (pipelining, RFC 9112 §9.3.2), reads and discards request bodies within {@code max_body_size},
+ * and owns the connection's timers: {@code header_timeout} from the first byte of a request head (and between
+ * reads of a body), {@code keep_alive_timeout} while idle between requests. Per-connection state: never shared.
+ */
+public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    private enum Timer { NONE, HEADER, KEEP_ALIVE }
+
+    /** A request waiting to be answered; {@code preset} is an error decided before routing. */
+    private record Pending(Request request, Response preset) { }
+
+    /** Logged for a request whose head never arrived completely. */
+    private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
+
+    private final Exchanges exchanges;
+    private final HttpConfig config;
+    private final boolean secure;
+
+    private ChannelHandlerContext ctx;
+    private InetSocketAddress remote;
+
+    /** Request whose head arrived and whose body is still being read (and discarded). */
+    private Request receiving;
+    private long receivedBodyBytes;
+    /** Complete requests waiting for their turn, in arrival order. */
+    private final ArrayDeque<Pending> ready = new ArrayDeque<>();
+    private boolean responding;
+    /** Input after a framing error, or after a request that ends the connection, is ignored. */
+    private boolean inputClosed;
+    private boolean draining;
+    private boolean decodedThisRead;
+    private boolean partialHead;
+
+    private Timer timer = Timer.NONE;
+    private long deadlineNanos;
+    private ScheduledFuture<?> timeoutTask;
+
+    public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure) {
+        this.exchanges = exchanges;
+        this.config = config;
+        this.secure = secure;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        // A new connection must send its first request head within header_timeout.
+        arm(Timer.HEADER, config.headerTimeout().toNanos());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        decodedThisRead = true;
+        try {
+            if (msg instanceof HttpRequest head && !inputClosed) {
+                onHead(head);
+            }
+            if (msg instanceof HttpContent content && receiving != null) {
+                onBody(content);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHead(HttpRequest head) {
+        partialHead = false;
+        disarm();
+        RequestHeadParser.Result parsed = RequestHeadParser.parse(head, remote, secure);
+        if (parsed.failed()) {
+            rejectAndClose(parsed.error(), Request.of(head.method(), head.uri(), head.headers(),
+                    "HTTP/1.1", remote, secure));
+            return;
+        }
+        Request request = parsed.request();
+        HttpHeaders headers = head.headers();
+        long declared = HttpUtil.getContentLength(head, -1L);
+        if (declared > config.maxBodySize()) {
+            rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request);
+            return;
+        }
+        if (headers.contains(HttpHeaderNames.EXPECT)) {
+            // RFC 9110 §10.1.1: 100-continue is the only expectation defined; anything else gets 417.
+            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(headers.get(HttpHeaderNames.EXPECT))) {
+                rejectAndClose(HttpResponseStatus.EXPECTATION_FAILED, request);
+                return;
+            }
+            // Only when it cannot interleave with a pipelined response still being written.
+            if (!request.protocol().equals("HTTP/1.0") && !responding && ready.isEmpty()) {
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+        }
+        receiving = request;
+        receivedBodyBytes = 0;
+        if (!endsConnection(request)) {
+            return;
+        }
+        // Nothing after a request that closes the connection will be answered.
+        inputClosed = true;
+    }
+
+    private void onBody(HttpContent content) {
+        receivedBodyBytes += content.content().readableBytes();
+        if (receivedBodyBytes > config.maxBodySize()) {
+            Request request = receiving;
+            receiving = null;
+            rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request);
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            ready.add(new Pending(receiving, null));
+            receiving = null;
+            disarm();
+            if (ready.size() >= config.maxPipelinedRequests()) {
+                // Bound the read-ahead: stop reading until the queue drains.
+                ctx.channel().config().setAutoRead(false);
+            }
+            if (!responding) {
+                respondToNext();
+            }
+        } else {
+            // A body still trickling in: it too must keep moving (like nginx's client_body_timeout).
+            arm(Timer.HEADER, config.headerTimeout().toNanos());
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!decodedThisRead && !inputClosed && receiving == null && !responding && ready.isEmpty()) {
+            // Bytes arrived but no complete head yet: the head must be complete within header_timeout.
+            if (!partialHead) {
+                partialHead = true;
+                arm(Timer.HEADER, config.headerTimeout().toNanos());
+            }
+        }
+        decodedThisRead = false;
+        ctx.fireChannelReadComplete();
+    }
+
+    private void respondToNext() {
+        Pending next = ready.poll();
+        if (next == null) {
+            return;
+        }
+        responding = true;
+        if (!ctx.channel().config().isAutoRead() && !inputClosed && ready.size() < config.maxPipelinedRequests()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        Request request = next.request();
+        if (next.preset() != null) {
+            send(request, next.preset());
+            return;
+        }
+        exchanges.answer(request).whenComplete((response, failure) -> {
+            if (ctx.executor().inEventLoop()) {
+                send(request, response);
+            } else {
+                ctx.executor().execute(() -> send(request, response));
+            }
+        });
+    }
+
+    private void send(Request request, Response response) {
+        if (!ctx.channel().isActive()) {
+            response.body().release();
+            exchanges.listener().exchangeCompleted(request, response.status().code(), 0,
+                    System.nanoTime() - request.startNanos());
+            return;
+        }
+        Response finished = exchanges.finisher().finish(response);
+        boolean close = finished.closeConnection() || endsConnection(request) || draining;
+        HttpHeaders headers = finished.headers();
+        if (close) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocol().equals("HTTP/1.0")) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        int code = finished.status().code();
+        boolean withBody = !request.isHead() && code != 204 && code != 304;
+        ResponseWriter.Written written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody);
+        written.done().addListener(f -> {
+            exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().get(),
+                    System.nanoTime() - request.startNanos());
+            responding = false;
+            if (!f.isSuccess() || close) {
+                ctx.close();
+                return;
+            }
+            if (draining && ready.isEmpty() && receiving == null) {
+                ctx.close();
+            } else if (!ready.isEmpty()) {
+                respondToNext();
+            } else if (receiving == null) {
+                arm(Timer.KEEP_ALIVE, config.keepAliveTimeout().toNanos());
+            }
+        });
+    }
+
+    /** HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it. */
+    private static boolean endsConnection(Request request) {
+        HttpHeaders headers = request.headers();
+        if (request.protocol().equals("HTTP/1.0")) {
+            return !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true);
+        }
+        return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+    }
+
+    /**
+     * Answers a request that cannot be served with an error and closes the connection after it: the framing
+     * can no longer be trusted. Requests received completely before it are answered first, in order.
+     */
+    private void rejectAndClose(HttpResponseStatus status, Request request) {
+        inputClosed = true;
+        receiving = null;
+        disarm();
+        ctx.channel().config().setAutoRead(false);
+        ready.add(new Pending(request, Response.of(status).closeConnection(true)));
+        if (!responding) {
+            respondToNext();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DrainEvent.INSTANCE) {
+            draining = true;
+            inputClosed = true;
+            if (!responding && ready.isEmpty() && receiving == null) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        disarm();
+        ready.clear();
+        receiving = null;
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Connection resets and the like: nothing to answer, nothing to keep.
+        ctx.close();
+    }
+
+    // ---- timers: one scheduled task per connection, moved lazily (like Netty's IdleStateHandler) ----
+
+    private void arm(Timer kind, long timeoutNanos) {
+        timer = kind;
+        deadlineNanos = System.nanoTime() + timeoutNanos;
+        if (timeoutTask == null) {
+            timeoutTask = ctx.executor().schedule(this::onTimer, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void disarm() {
+        timer = Timer.NONE;
+    }
+
+    private void onTimer() {
+        timeoutTask = null;
+        if (timer == Timer.NONE || !ctx.channel().isActive()) {
+            return;
+        }
+        long remaining = deadlineNanos - System.nanoTime();
+        if (remaining > 0) {
+            timeoutTask = ctx.executor().schedule(this::onTimer, remaining, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (timer == Timer.HEADER && (partialHead || receiving != null)) {
+            // RFC 9110 §15.5.9: tell the client why, then close.
+            rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, receiving != null ? receiving
+                    : Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), "HTTP/1.1", remote, secure));
+        } else {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.carbon.ratelimit;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counts open connections, in total ({@code max_connections}) and per client address
+ * ({@code max_connections_per_ip}, 0 = unlimited), and refuses those over either bound. The per-address map
+ * holds only addresses with an open connection, so it is bounded by {@code max_connections}.
+ */
+public final class ConnectionLimiter {
+
+    /** Why a connection was refused. */
+    public enum Verdict { ACCEPTED, OVER_TOTAL, OVER_PER_IP }
+
+    private final int maxTotal;
+    private final int maxPerIp;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
+
+    public ConnectionLimiter(int maxTotal, int maxPerIp) {
+        this.maxTotal = maxTotal;
+        this.maxPerIp = maxPerIp;
+    }
+
+    /** Takes a slot for a new connection; on ACCEPTED the caller must {@link #release} it when it closes. */
+    public Verdict acquire(InetAddress address) {
+        if (open.incrementAndGet() > maxTotal) {
+            open.decrementAndGet();
+            refused.incrementAndGet();
+            return Verdict.OVER_TOTAL;
+        }
+        if (maxPerIp > 0) {
+            AtomicInteger count = perIp.compute(address, (a, c) -> {
+                AtomicInteger counter = c == null ? new AtomicInteger() : c;
+                counter.incrementAndGet();
+                return counter;
+            });
+            if (count.get() > maxPerIp) {
+                releasePerIp(address);
+                open.decrementAndGet();
+                refused.incrementAndGet();
+                return Verdict.OVER_PER_IP;
+            }
+        }
+        return Verdict.ACCEPTED;
+    }
+
+    public void release(InetAddress address) {
+        if (maxPerIp > 0) {
+            releasePerIp(address);
+        }
+        open.decrementAndGet();
+    }
+
+    private void releasePerIp(InetAddress address) {
+        perIp.computeIfPresent(address, (a, c) -> c.decrementAndGet() == 0 ? null : c);
+    }
+
+    public int open() {
+        return open.get();
+    }
+
+    /** Connections refused since start. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Addresses currently tracked (for tests: it must go back to zero). */
+    public int trackedAddresses() {
+        return perIp.size();
+    }
+}

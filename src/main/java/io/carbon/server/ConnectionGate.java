@@ -1,0 +1,63 @@
+package io.carbon.server;
+
+import io.carbon.logging.ServerLog;
+import io.carbon.ratelimit.ConnectionLimiter;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The first thing a new connection meets on every listener: the connection limits, and the registry of open
+ * connections that graceful shutdown drains. A refused connection is closed at once, counted, and logged at
+ * most once per second so a flood cannot flood the log too.
+ */
+final class ConnectionGate {
+
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final ConnectionLimiter limiter;
+    private final ChannelGroup openConnections;
+    private final ServerLog log;
+    private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+    private final AtomicLong refusedSinceLog = new AtomicLong();
+
+    ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log) {
+        this.limiter = limiter;
+        this.openConnections = openConnections;
+        this.log = log;
+    }
+
+    /** Lets the connection in (and arranges its release on close), or closes it and returns false. */
+    boolean admit(Channel channel) {
+        InetAddress address = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        ConnectionLimiter.Verdict verdict = limiter.acquire(address);
+        if (verdict != ConnectionLimiter.Verdict.ACCEPTED) {
+            channel.close();
+            logRefusal(address, verdict);
+            return false;
+        }
+        openConnections.add(channel);
+        if (log.isVerbose()) {
+            log.verbose("connection opened from " + channel.remoteAddress());
+            channel.closeFuture().addListener(f -> log.verbose("connection closed from " + channel.remoteAddress()));
+        }
+        channel.closeFuture().addListener(f -> limiter.release(address));
+        return true;
+    }
+
+    private void logRefusal(InetAddress address, ConnectionLimiter.Verdict verdict) {
+        long refused = refusedSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastRefusalLogged.get();
+        if (now - last >= LOG_INTERVAL_NANOS && lastRefusalLogged.compareAndSet(last, now)) {
+            refusedSinceLog.addAndGet(-refused);
+            String why = verdict == ConnectionLimiter.Verdict.OVER_TOTAL ? "max_connections" : "max_connections_per_ip";
+            log.warn("refused " + refused + " connection(s) over " + why + " (latest from "
+                    + address.getHostAddress() + "; " + limiter.refused() + " refused since start)");
+        }
+    }
+}

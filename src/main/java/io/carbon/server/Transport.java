@@ -1,0 +1,69 @@
+package io.carbon.server;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.util.function.Supplier;
+
+/**
+ * The I/O transport: epoll where the native library loads, then io_uring, then Java NIO. All support
+ * sendfile through {@code FileRegion}.
+ */
+enum Transport {
+    EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class),
+    IO_URING("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class),
+    NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class);
+
+    private final String label;
+    private final Supplier<IoHandlerFactory> handlerFactory;
+    private final Class<? extends ServerChannel> serverChannel;
+
+    Transport(String label, Supplier<IoHandlerFactory> handlerFactory, Class<? extends ServerChannel> serverChannel) {
+        this.label = label;
+        this.handlerFactory = handlerFactory;
+        this.serverChannel = serverChannel;
+    }
+
+    /** The best transport this machine supports. */
+    static Transport best() {
+        if (Epoll.isAvailable()) {
+            return EPOLL;
+        }
+        if (isIoUringAvailable()) {
+            return IO_URING;
+        }
+        return NIO;
+    }
+
+    private static boolean isIoUringAvailable() {
+        try {
+            return IoUring.isAvailable();
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    EventLoopGroup newGroup(int threads, String threadPrefix) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true),
+                handlerFactory.get());
+    }
+
+    Class<? extends ServerChannel> serverChannel() {
+        return serverChannel;
+    }
+
+    String label() {
+        return label;
+    }
+}
