@@ -1,0 +1,81 @@
+package io.carbon.testing;
+
+import io.carbon.config.ConfigLoader;
+import io.carbon.config.ServerConfig;
+import io.carbon.logging.ServerLog;
+import io.carbon.server.CarbonServer;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A real Carbon on an ephemeral port, configured through the same loader users go through. */
+public final class TestServer implements AutoCloseable {
+
+    private final CarbonServer server;
+    private final ServerConfig config;
+    private final ServerLog log;
+    private boolean stopped;
+
+    private TestServer(CarbonServer server, ServerConfig config, ServerLog log) {
+        this.server = server;
+        this.config = config;
+        this.log = log;
+    }
+
+    /**
+     * @param www      the document root
+     * @param logDir   where the server log and access log go
+     * @param settings extra server.conf keys (port is 0 unless given)
+     */
+    public static TestServer start(Path www, Path logDir, Map<String, String> settings) throws Exception {
+        Map<String, String> all = new HashMap<>();
+        all.put("port", "0");
+        all.put("max_threads", "2");
+        all.put("www_path", www.toString());
+        all.put("log_file", logDir.resolve("server.log").toString());
+        all.put("access_log", logDir.resolve("access.log").toString());
+        all.put("shutdown_timeout", "2s");
+        all.putAll(settings);
+        ServerConfig config = new ConfigLoader(Map.of(), warning -> { }).fromSettings(all);
+        ServerLog log = ServerLog.open(config.logging());
+        CarbonServer server = new CarbonServer(config, log);
+        server.start();
+        return new TestServer(server, config, log);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    public RawHttp raw() throws Exception {
+        return new RawHttp("127.0.0.1", port());
+    }
+
+    public CarbonServer server() {
+        return server;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Graceful stop (drains the access log); safe to call twice. */
+    public void stop() {
+        if (!stopped) {
+            stopped = true;
+            server.shutdown();
+            log.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
