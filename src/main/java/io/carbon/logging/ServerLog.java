@@ -41,6 +41,8 @@ public class ServerLog implements AutoCloseable {
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
+    private static final String HEX = "0123456789ABCDEF";
+
     private final Writer out;
     private final PrintStream mirror;
     private final boolean verbose;
@@ -168,7 +170,7 @@ public class ServerLog implements AutoCloseable {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7F) {
-                sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
+                sb.append("\\x").append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xF));
             } else {
                 sb.append(c);
             }
