@@ -111,7 +111,7 @@ public final class Main {
         try {
             log = ServerLog.open(config.logging());
         } catch (RuntimeException e) {
-            err.println("carbon: cannot open log_file: " + e.getMessage());
+            err.println("carbon: " + e.getMessage());
             return EXIT_CONFIG;
         }
         CarbonServer server = new CarbonServer(config, log);
