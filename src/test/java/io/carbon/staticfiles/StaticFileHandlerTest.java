@@ -104,10 +104,7 @@ class StaticFileHandlerTest {
             headers.add(headerPairs[i], headerPairs[i + 1]);
         }
         Request request = Request.of(method, target, headers, "HTTP/1.1", new InetSocketAddress("127.0.0.1", 1234), false);
-        AtomicReference<Thread> completedOn = new AtomicReference<>();
-        Response response = handler.handle(request)
-                .whenComplete((r, e) -> completedOn.compareAndSet(null, Thread.currentThread()))
-                .get(10, TimeUnit.SECONDS);
+        Response response = handler.handle(request).get(10, TimeUnit.SECONDS);
         responses.add(response);
         return response;
     }
