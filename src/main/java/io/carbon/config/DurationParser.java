@@ -33,9 +33,18 @@ final class DurationParser {
         };
     }
 
-    /** {@code 500ms} when the duration is not whole seconds, otherwise {@code 65s}. */
+    /** In the largest unit that is exact: {@code 500ms}, {@code 65s}, {@code 2m}, {@code 24h}; zero is {@code 0s}. */
     static String format(Duration d) {
         long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 }
