@@ -47,7 +47,9 @@ public final class ConfigLoader {
     public ServerConfig fromSettings(Map<String, String> settings) throws ConfigException {
         RawSettings raw = new RawSettings();
         for (Map.Entry<String, String> e : settings.entrySet()) {
-            raw.add(new Setting(e.getKey().strip().toLowerCase(Locale.ROOT), e.getValue().strip(), Origin.NONE));
+            // A null value (possible in a HashMap) means "empty", as "key =" does in server.conf.
+            String value = e.getValue() == null ? "" : e.getValue().strip();
+            raw.add(new Setting(e.getKey().strip().toLowerCase(Locale.ROOT), value, Origin.NONE));
         }
         return build(null, raw);
     }
