@@ -25,6 +25,22 @@ public final class ConfigException extends Exception {
         this.key = key;
     }
 
+    private ConfigException(String message, String key) {
+        super(message);
+        this.file = null;
+        this.line = 0;
+        this.key = key;
+    }
+
+    /**
+     * A bad value that came from an environment variable, e.g.
+     * {@code environment PORT: expected a number from 0 to 65535, got "x"}. The variable is named rather than
+     * the key, because the variable is what the operator has to fix; {@link #key()} still names the key.
+     */
+    public static ConfigException fromEnvironment(String variable, String key, String detail) {
+        return new ConfigException("environment " + variable + ": " + detail, key);
+    }
+
     private static String format(Path file, int line, String key, String detail) {
         StringBuilder sb = new StringBuilder();
         if (file != null) {
@@ -40,14 +56,17 @@ public final class ConfigException extends Exception {
         return sb.append(detail).toString();
     }
 
+    /** The file, or null for an environment variable, a built-in default or settings given in code. */
     public Path file() {
         return file;
     }
 
+    /** The 1-based line in {@link #file()}, or 0 when unknown. */
     public int line() {
         return line;
     }
 
+    /** The config key (also for environment variables), or null when the problem is not about one key. */
     public String key() {
         return key;
     }

@@ -1,7 +1,9 @@
 package io.carbon.config;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -9,6 +11,10 @@ import java.util.function.Consumer;
  * Reads {@code server.conf} (key = value) or {@code server.yaml}, applies environment overrides
  * ({@code PORT}, ... and {@code CARBON_<KEY>}), validates everything and builds one {@link ServerConfig}.
  * Relative paths are resolved against the working directory.
+ *
+ * <p>Errors (a bad value, a duplicate key, a line that is not {@code key = value}, an unreadable file, a
+ * missing {@code www_path}) are thrown as {@link ConfigException}; unknown keys are only warnings, so that a
+ * config written for a newer Carbon still starts on an older one.
  */
 public final class ConfigLoader {
 
@@ -26,7 +32,12 @@ public final class ConfigLoader {
 
     /** Loads a {@code .conf} or {@code .yaml}/{@code .yml} file, then environment overrides. */
     public ServerConfig load(Path file) throws ConfigException {
-        throw new UnsupportedOperationException("TODO");
+        byte[] bytes = ConfigFileReader.read(file);
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        RawSettings settings = name.endsWith(".yaml") || name.endsWith(".yml")
+                ? YamlFileParser.parse(file, bytes)
+                : ConfFileParser.parse(file, bytes);
+        return build(file, settings);
     }
 
     /**
@@ -34,11 +45,32 @@ public final class ConfigLoader {
      * environment overrides apply too. Unset keys take their defaults.
      */
     public ServerConfig fromSettings(Map<String, String> settings) throws ConfigException {
-        throw new UnsupportedOperationException("TODO");
+        RawSettings raw = new RawSettings();
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            // A null value (possible in a HashMap) means "empty", as "key =" does in server.conf.
+            String value = e.getValue() == null ? "" : e.getValue().strip();
+            raw.add(new Setting(e.getKey().strip().toLowerCase(Locale.ROOT), value, Origin.NONE));
+        }
+        return build(null, raw);
     }
 
     /** The effective settings, one {@code key = value} line per key, in the documented order (for --check). */
     public static List<String> describe(ServerConfig config) {
-        throw new UnsupportedOperationException("TODO");
+        return ConfigKeys.ALL.stream().map(key -> key.describe(config)).toList();
+    }
+
+    private ServerConfig build(Path source, RawSettings fromSource) throws ConfigException {
+        Map<String, Setting> effective = new LinkedHashMap<>();
+        for (Setting s : fromSource.all()) {
+            if (ConfigKeys.find(s.key()).isPresent()) {
+                effective.put(s.key(), s);
+            } else {
+                warnings.accept(ConfigKeys.unknownKeyWarning(s));
+            }
+        }
+        for (Setting s : EnvironmentOverrides.read(environment, warnings)) {
+            effective.put(s.key(), s); // the environment wins over the file
+        }
+        return ServerConfigAssembler.assemble(source, effective);
     }
 }

@@ -1,5 +1,6 @@
 package io.carbon.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -14,6 +15,8 @@ import java.time.Duration;
  * @param maxConnections     {@code max_connections}: open connections across all listeners
  * @param maxConnectionsPerIp {@code max_connections_per_ip}: open connections from one client address (0 = no limit)
  * @param shutdownTimeout    {@code shutdown_timeout}: how long in-flight responses may take to finish on shutdown
+ * @param sslCertPath        {@code ssl_cert_path}: PEM certificate chain for {@code https_port}, absolute
+ * @param sslKeyPath         {@code ssl_key_path}: PEM private key for {@code https_port}, absolute
  */
 public record NetworkConfig(
         String serverName,
@@ -24,5 +27,15 @@ public record NetworkConfig(
         int maxThreads,
         int maxConnections,
         int maxConnectionsPerIp,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Path sslCertPath,
+        Path sslKeyPath) {
+
+    public NetworkConfig {
+        // 0 in the file means "one worker per core"; resolving it here means no consumer ever sees 0 and
+        // has to know the rule.
+        if (maxThreads == 0) {
+            maxThreads = Runtime.getRuntime().availableProcessors();
+        }
+    }
 }

@@ -1,0 +1,134 @@
+package io.carbon.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The table of every key Carbon understands, in the documented order (docs/configuration.md and
+ * {@code --check} list them in this order). Keys are constants; the table itself is immutable.
+ */
+final class ConfigKeys {
+
+    private static final Duration ONE_DAY = Duration.ofDays(1);
+
+    static final Key<Integer> PORT = new Key<>("port", "8080", ValueTypes.integer(0, 65535),
+            "plain HTTP port; 0 = any free port", c -> c.network().port());
+    static final Key<Boolean> USE_HTTPS = new Key<>("use_https", "false", ValueTypes.bool(),
+            "also listen with TLS on https_port", c -> c.network().useHttps());
+    static final Key<Integer> HTTPS_PORT = new Key<>("https_port", "8443", ValueTypes.integer(0, 65535),
+            "TLS port; 0 = any free port", c -> c.network().httpsPort());
+    static final Key<String> SERVER_NAME = new Key<>("server_name", "127.0.0.1", ValueTypes.bindAddress(),
+            "address or host name to bind; 0.0.0.0 or :: = all interfaces", c -> c.network().serverName());
+    static final Key<Boolean> ENABLE_HTTP2 = new Key<>("enable_http2", "false", ValueTypes.bool(),
+            "HTTP/2 (ALPN h2 on TLS, h2c on plain)", c -> c.network().enableHttp2());
+    static final Key<Boolean> ENABLE_WEBSOCKET = new Key<>("enable_websocket", "false", ValueTypes.bool(),
+            "WebSocket endpoints on every port", ServerConfig::enableWebsocket);
+    static final Key<Integer> MAX_THREADS = new Key<>("max_threads", "4", ValueTypes.integer(0, 1024),
+            "worker event loops; 0 = number of cores", c -> c.network().maxThreads());
+    static final Key<Integer> MAX_CONNECTIONS = new Key<>("max_connections", "1024",
+            ValueTypes.integer(1, Integer.MAX_VALUE),
+            "open connections across all listeners", c -> c.network().maxConnections());
+    static final Key<Integer> MAX_CONNECTIONS_PER_IP = new Key<>("max_connections_per_ip", "0",
+            ValueTypes.integer(0, Integer.MAX_VALUE),
+            "open connections from one client address; 0 = no limit", c -> c.network().maxConnectionsPerIp());
+    static final Key<Duration> SHUTDOWN_TIMEOUT = new Key<>("shutdown_timeout", "10s",
+            ValueTypes.duration(Duration.ZERO, ONE_DAY),
+            "time in-flight responses get to finish on shutdown", c -> c.network().shutdownTimeout());
+    static final Key<Path> WWW_PATH = new Key<>("www_path", "www", ValueTypes.existingDirectory(),
+            "document root; must be an existing directory", c -> c.files().wwwPath());
+    static final Key<Path> SSL_CERT_PATH = new Key<>("ssl_cert_path", "ssl/cert/cert.pem", ValueTypes.path(),
+            "PEM certificate chain for https_port", c -> c.network().sslCertPath());
+    static final Key<Path> SSL_KEY_PATH = new Key<>("ssl_key_path", "ssl/key/key.key", ValueTypes.path(),
+            "PEM private key for https_port", c -> c.network().sslKeyPath());
+    static final Key<Path> LOG_FILE = new Key<>("log_file", "log/server.log", ValueTypes.path(),
+            "server log: lifecycle events and errors", c -> c.logging().logFile());
+    static final Key<Path> ACCESS_LOG = new Key<>("access_log", "log/access.log", ValueTypes.optionalPath(),
+            "access log in Combined Log Format; off or empty = no access log", c -> c.logging().accessLog());
+    static final Key<Integer> ACCESS_LOG_QUEUE = new Key<>("access_log_queue", "65536",
+            ValueTypes.integer(1024, 1 << 24),
+            "access log lines buffered before they are dropped and counted", c -> c.logging().accessLogQueue());
+    static final Key<Boolean> VERBOSE = new Key<>("verbose", "false", ValueTypes.bool(),
+            "per-connection detail in the server log", c -> c.logging().verbose());
+    static final Key<Boolean> RUNNING = new Key<>("running", "true", ValueTypes.bool(),
+            "false = validate the config and exit without serving", ServerConfig::running);
+    static final Key<Duration> KEEP_ALIVE_TIMEOUT = new Key<>("keep_alive_timeout", "65s",
+            ValueTypes.duration(Duration.ofMillis(1), ONE_DAY),
+            "idle keep-alive connections are closed after this", c -> c.http().keepAliveTimeout());
+    static final Key<Duration> HEADER_TIMEOUT = new Key<>("header_timeout", "10s",
+            ValueTypes.duration(Duration.ofMillis(1), ONE_DAY),
+            "a request head must arrive completely within this", c -> c.http().headerTimeout());
+    static final Key<Integer> MAX_REQUEST_LINE = new Key<>("max_request_line", "8192",
+            ValueTypes.intSize(256, 1 << 20),
+            "longest request line (bytes); longer gets 414", c -> c.http().maxRequestLineLength());
+    static final Key<Integer> MAX_HEADER_SIZE = new Key<>("max_header_size", "16384",
+            ValueTypes.intSize(1 << 10, 1 << 20),
+            "largest header section (bytes); larger gets 431", c -> c.http().maxHeaderSize());
+    static final Key<Long> MAX_BODY_SIZE = new Key<>("max_body_size", "1MiB", ValueTypes.size(0, 1L << 40),
+            "largest request body (bytes); larger gets 413", c -> c.http().maxBodySize());
+    static final Key<Integer> MAX_PIPELINED_REQUESTS = new Key<>("max_pipelined_requests", "16",
+            ValueTypes.integer(1, 1024),
+            "requests read ahead on one HTTP/1.1 connection", c -> c.http().maxPipelinedRequests());
+    static final Key<Boolean> SECURITY_HEADERS = new Key<>("security_headers", "true", ValueTypes.bool(),
+            "add the four security headers below to every response",
+            c -> c.http().securityHeaders().enabled());
+    static final Key<String> X_CONTENT_TYPE_OPTIONS = new Key<>("x_content_type_options", "nosniff",
+            ValueTypes.headerValue(), "X-Content-Type-Options; empty = not sent",
+            c -> c.http().securityHeaders().contentTypeOptions());
+    static final Key<String> X_FRAME_OPTIONS = new Key<>("x_frame_options", "SAMEORIGIN",
+            ValueTypes.headerValue(), "X-Frame-Options; empty = not sent",
+            c -> c.http().securityHeaders().frameOptions());
+    static final Key<String> REFERRER_POLICY = new Key<>("referrer_policy", "strict-origin-when-cross-origin",
+            ValueTypes.headerValue(), "Referrer-Policy; empty = not sent",
+            c -> c.http().securityHeaders().referrerPolicy());
+    static final Key<String> CONTENT_SECURITY_POLICY = new Key<>("content_security_policy", "default-src 'self'",
+            ValueTypes.headerValue(), "Content-Security-Policy; empty = not sent",
+            c -> c.http().securityHeaders().contentSecurityPolicy());
+    static final Key<List<String>> INDEX_FILES = new Key<>("index_files", "index.html",
+            ValueTypes.fileNameList(), "files tried in order for a directory", c -> c.files().indexFiles());
+    static final Key<Boolean> HIDE_DOTFILES = new Key<>("hide_dotfiles", "true", ValueTypes.bool(),
+            "paths with a segment starting with '.' answer 404", c -> c.files().hideDotfiles());
+    static final Key<Boolean> SYMLINKS_OUTSIDE_ROOT = new Key<>("symlinks_outside_root", "false",
+            ValueTypes.bool(), "follow symlinks whose target is outside www_path",
+            c -> c.files().symlinksOutsideRoot());
+    static final Key<String> CACHE_CONTROL = new Key<>("cache_control", "no-cache", ValueTypes.headerValue(),
+            "Cache-Control on file responses; empty = not sent", c -> c.files().cacheControl());
+
+    /** Every key, in the documented order. */
+    static final List<Key<?>> ALL = List.of(
+            PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
+            MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
+            LOG_FILE, ACCESS_LOG, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
+            MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS, SECURITY_HEADERS,
+            X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, REFERRER_POLICY, CONTENT_SECURITY_POLICY, INDEX_FILES,
+            HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL);
+
+    private static final Map<String, Key<?>> BY_NAME =
+            ALL.stream().collect(Collectors.toUnmodifiableMap(Key::name, Function.identity()));
+
+    private ConfigKeys() {
+    }
+
+    static Optional<Key<?>> find(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    /** The known key closest to {@code name} by edit distance (the first in documented order on a tie). */
+    static String closest(String name) {
+        return ALL.stream()
+                .min(Comparator.comparingInt((Key<?> k) -> EditDistance.between(name, k.name())))
+                .orElseThrow()
+                .name();
+    }
+
+    /** The warning for an unknown key, e.g. {@code unknown key "max_thread" (did you mean "max_threads"?)}. */
+    static String unknownKeyWarning(Setting setting) {
+        return setting.origin().prefix() + "unknown key " + Quoting.show(setting.key())
+                + " (did you mean " + Quoting.show(closest(setting.key())) + "?)";
+    }
+}

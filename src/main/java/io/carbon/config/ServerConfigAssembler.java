@@ -1,0 +1,103 @@
+package io.carbon.config;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns the effective raw settings (file, then environment on top) into a validated {@link ServerConfig}.
+ * Every key is parsed by its {@link ValueType}, unset keys from their default text, so defaults pass the
+ * same checks as user values (a default {@code www_path} that does not exist is reported too).
+ */
+final class ServerConfigAssembler {
+
+    private final Map<String, Object> values = new HashMap<>();
+    private final Map<String, Origin> origins = new HashMap<>();
+
+    private ServerConfigAssembler() {
+    }
+
+    /**
+     * @param source    the config file, or null
+     * @param effective the winning setting for each known key; keys not in it take their default
+     */
+    static ServerConfig assemble(Path source, Map<String, Setting> effective) throws ConfigException {
+        ServerConfigAssembler a = new ServerConfigAssembler();
+        for (Key<?> key : ConfigKeys.ALL) {
+            a.parse(key, effective.get(key.name()));
+        }
+        a.crossCheck();
+        return a.build(source);
+    }
+
+    private void parse(Key<?> key, Setting setting) throws ConfigException {
+        Origin origin = setting == null ? Origin.NONE : setting.origin();
+        String raw = setting == null ? key.defaultValue() : setting.value();
+        try {
+            values.put(key.name(), key.type().parse(raw));
+            origins.put(key.name(), origin);
+        } catch (InvalidValueException e) {
+            String detail = setting == null
+                    ? e.getMessage() + " (this is the default; set " + key.name() + " to change it)"
+                    : e.getMessage();
+            throw origin.error(key.name(), detail);
+        }
+    }
+
+    /** Checks that involve more than one key. */
+    private void crossCheck() throws ConfigException {
+        int port = get(ConfigKeys.PORT);
+        int httpsPort = get(ConfigKeys.HTTPS_PORT);
+        if (get(ConfigKeys.USE_HTTPS) && port != 0 && port == httpsPort) {
+            throw origins.get(ConfigKeys.HTTPS_PORT.name()).error(ConfigKeys.HTTPS_PORT.name(),
+                    "is the same as port (" + port + "), expected a different port for TLS");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T get(Key<T> key) {
+        return (T) values.get(key.name());
+    }
+
+    private ServerConfig build(Path source) {
+        NetworkConfig network = new NetworkConfig(
+                get(ConfigKeys.SERVER_NAME),
+                get(ConfigKeys.PORT),
+                get(ConfigKeys.USE_HTTPS),
+                get(ConfigKeys.HTTPS_PORT),
+                get(ConfigKeys.ENABLE_HTTP2),
+                get(ConfigKeys.MAX_THREADS),
+                get(ConfigKeys.MAX_CONNECTIONS),
+                get(ConfigKeys.MAX_CONNECTIONS_PER_IP),
+                get(ConfigKeys.SHUTDOWN_TIMEOUT),
+                get(ConfigKeys.SSL_CERT_PATH),
+                get(ConfigKeys.SSL_KEY_PATH));
+        SecurityHeadersConfig headers = new SecurityHeadersConfig(
+                get(ConfigKeys.SECURITY_HEADERS),
+                get(ConfigKeys.X_CONTENT_TYPE_OPTIONS),
+                get(ConfigKeys.X_FRAME_OPTIONS),
+                get(ConfigKeys.REFERRER_POLICY),
+                get(ConfigKeys.CONTENT_SECURITY_POLICY));
+        HttpConfig http = new HttpConfig(
+                get(ConfigKeys.KEEP_ALIVE_TIMEOUT),
+                get(ConfigKeys.HEADER_TIMEOUT),
+                get(ConfigKeys.MAX_REQUEST_LINE),
+                get(ConfigKeys.MAX_HEADER_SIZE),
+                get(ConfigKeys.MAX_BODY_SIZE),
+                get(ConfigKeys.MAX_PIPELINED_REQUESTS),
+                headers);
+        FilesConfig files = new FilesConfig(
+                get(ConfigKeys.WWW_PATH),
+                get(ConfigKeys.INDEX_FILES),
+                get(ConfigKeys.HIDE_DOTFILES),
+                get(ConfigKeys.SYMLINKS_OUTSIDE_ROOT),
+                get(ConfigKeys.CACHE_CONTROL));
+        LoggingConfig logging = new LoggingConfig(
+                get(ConfigKeys.LOG_FILE),
+                get(ConfigKeys.ACCESS_LOG),
+                get(ConfigKeys.ACCESS_LOG_QUEUE),
+                get(ConfigKeys.VERBOSE));
+        return new ServerConfig(source, network, http, files, logging,
+                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING));
+    }
+}

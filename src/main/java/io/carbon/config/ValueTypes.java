@@ -1,0 +1,286 @@
+package io.carbon.config;
+
+import io.netty.util.NetUtil;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** The value types of Carbon's keys. Each error detail says what was expected and what was found. */
+final class ValueTypes {
+
+    private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
+    private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\s]+");
+    private static final Pattern IPV4_LIKE = Pattern.compile("[0-9.]+");
+    // RFC 1123 host name; '_' is tolerated because it occurs in container and internal DNS names.
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+                    + "(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+
+    private ValueTypes() {
+    }
+
+    static ValueType<Boolean> bool() {
+        return new ValueType<>() {
+            @Override
+            public Boolean parse(String raw) throws InvalidValueException {
+                return switch (raw.toLowerCase(Locale.ROOT)) {
+                    case "true", "yes", "on", "1" -> true;
+                    case "false", "no", "off", "0" -> false;
+                    default -> throw new InvalidValueException(
+                            "expected a boolean (true/false, yes/no, on/off, 1/0), got " + Quoting.show(raw));
+                };
+            }
+
+            @Override
+            public String format(Boolean value) {
+                return value.toString();
+            }
+        };
+    }
+
+    static ValueType<Integer> integer(int min, int max) {
+        return new ValueType<>() {
+            @Override
+            public Integer parse(String raw) throws InvalidValueException {
+                if (INTEGER.matcher(raw).matches()) {
+                    long n = Long.parseLong(raw);
+                    if (n >= min && n <= max) {
+                        return (int) n;
+                    }
+                }
+                throw new InvalidValueException(expected() + ", got " + Quoting.show(raw));
+            }
+
+            private String expected() {
+                return max == Integer.MAX_VALUE
+                        ? "expected a whole number of at least " + min
+                        : "expected a number from " + min + " to " + max;
+            }
+
+            @Override
+            public String format(Integer value) {
+                return value.toString();
+            }
+        };
+    }
+
+    static ValueType<Long> size(long min, long max) {
+        return new ValueType<>() {
+            @Override
+            public Long parse(String raw) throws InvalidValueException {
+                long n = SizeParser.parse(raw);
+                if (n >= min && n <= max) {
+                    return n;
+                }
+                throw new InvalidValueException("expected a size from " + SizeParser.format(min) + " to "
+                        + SizeParser.format(max) + " (bytes, or with a unit k/KiB, m/MiB, g/GiB, e.g. 16k), got "
+                        + Quoting.show(raw));
+            }
+
+            @Override
+            public String format(Long value) {
+                return SizeParser.format(value);
+            }
+        };
+    }
+
+    /** A size that must fit in an int, because the consumer (a Netty codec limit) takes an int. */
+    static ValueType<Integer> intSize(int min, int max) {
+        ValueType<Long> size = size(min, max);
+        return new ValueType<>() {
+            @Override
+            public Integer parse(String raw) throws InvalidValueException {
+                return size.parse(raw).intValue();
+            }
+
+            @Override
+            public String format(Integer value) {
+                return size.format(value.longValue());
+            }
+        };
+    }
+
+    static ValueType<Duration> duration(Duration min, Duration max) {
+        return new ValueType<>() {
+            @Override
+            public Duration parse(String raw) throws InvalidValueException {
+                Duration d = DurationParser.parse(raw);
+                if (d != null && d.compareTo(min) >= 0 && d.compareTo(max) <= 0) {
+                    return d;
+                }
+                throw new InvalidValueException("expected a duration from " + DurationParser.format(min) + " to "
+                        + DurationParser.format(max) + " (seconds, or with a unit ms/s/m/h, e.g. 65s, 500ms, 2m), got "
+                        + Quoting.show(raw));
+            }
+
+            @Override
+            public String format(Duration value) {
+                return DurationParser.format(value);
+            }
+        };
+    }
+
+    /**
+     * A value that ends up in a response header. CR, LF and other control characters are refused: written
+     * into a header they would let the config split the response (header injection, RFC 9110 section 5.5).
+     * The empty string is allowed and means "do not send this header".
+     */
+    static ValueType<String> headerValue() {
+        return new ValueType<>() {
+            @Override
+            public String parse(String raw) throws InvalidValueException {
+                requireNoControlCharacters(raw, "a header value on one line without control characters");
+                return raw;
+            }
+
+            @Override
+            public String format(String value) {
+                return value;
+            }
+        };
+    }
+
+    /** Index file names: separated by commas and/or whitespace; plain file names, never paths. */
+    static ValueType<List<String>> fileNameList() {
+        return new ValueType<>() {
+            @Override
+            public List<String> parse(String raw) throws InvalidValueException {
+                List<String> names = Arrays.stream(LIST_SEPARATOR.split(raw.strip()))
+                        .filter(s -> !s.isEmpty())
+                        .toList();
+                for (String name : names) {
+                    requireNoControlCharacters(name, "file names separated by commas or spaces");
+                    // A '/' or '..' here would let an index lookup leave the requested directory.
+                    if (name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
+                        throw new InvalidValueException("expected plain file names separated by commas or spaces"
+                                + " (no '/', '.' or '..'), got " + Quoting.show(name));
+                    }
+                }
+                return names;
+            }
+
+            @Override
+            public String format(List<String> value) {
+                return String.join(",", value);
+            }
+        };
+    }
+
+    /** A path, resolved against the working directory and normalized. */
+    static ValueType<Path> path() {
+        return new ValueType<>() {
+            @Override
+            public Path parse(String raw) throws InvalidValueException {
+                if (raw.isEmpty()) {
+                    throw new InvalidValueException("expected a path, got an empty value");
+                }
+                return resolve(raw);
+            }
+
+            @Override
+            public String format(Path value) {
+                return value.toString();
+            }
+        };
+    }
+
+    /** A path that can be switched off with {@code off} or an empty value (parsed as null). */
+    static ValueType<Path> optionalPath() {
+        return new ValueType<>() {
+            @Override
+            public Path parse(String raw) throws InvalidValueException {
+                if (raw.isEmpty() || raw.equalsIgnoreCase("off")) {
+                    return null;
+                }
+                return resolve(raw);
+            }
+
+            @Override
+            public String format(Path value) {
+                return value == null ? "off" : value.toString();
+            }
+        };
+    }
+
+    /** A path that must be an existing directory now: serving from a missing root would only ever answer 404. */
+    static ValueType<Path> existingDirectory() {
+        ValueType<Path> path = path();
+        return new ValueType<>() {
+            @Override
+            public Path parse(String raw) throws InvalidValueException {
+                Path dir = path.parse(raw);
+                if (!Files.exists(dir)) {
+                    throw new InvalidValueException(dir + " does not exist, expected an existing directory");
+                }
+                if (!Files.isDirectory(dir)) {
+                    throw new InvalidValueException(dir + " is not a directory, expected an existing directory");
+                }
+                return dir;
+            }
+
+            @Override
+            public String format(Path value) {
+                return value.toString();
+            }
+        };
+    }
+
+    /**
+     * The address or name to bind: IPv4, IPv6 (brackets are stripped) or a host name. Only the syntax is
+     * checked; resolving a name here would make a config check depend on DNS being up.
+     */
+    static ValueType<String> bindAddress() {
+        return new ValueType<>() {
+            @Override
+            public String parse(String raw) throws InvalidValueException {
+                String host = raw;
+                if (host.length() >= 2 && host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                boolean valid;
+                if (host.contains(":")) {
+                    valid = NetUtil.isValidIpV6Address(host);
+                } else if (IPV4_LIKE.matcher(host).matches()) {
+                    valid = NetUtil.isValidIpV4Address(host);
+                } else {
+                    valid = HOST_NAME.matcher(host).matches();
+                }
+                if (!valid) {
+                    throw new InvalidValueException("expected an IPv4 address, an IPv6 address or a host name"
+                            + " (e.g. 0.0.0.0, ::, [::1], example.com), got " + Quoting.show(raw));
+                }
+                return host;
+            }
+
+            @Override
+            public String format(String value) {
+                return value;
+            }
+        };
+    }
+
+    private static Path resolve(String raw) throws InvalidValueException {
+        try {
+            // Relative paths are relative to the working directory, as in the original Carbon; Path.of("")
+            // is read at parse time because the JVM's working directory cannot change.
+            return Path.of("").toAbsolutePath().resolve(raw).normalize();
+        } catch (InvalidPathException e) {
+            throw new InvalidValueException("expected a valid path, got " + Quoting.show(raw) + " (" + e.getReason() + ")");
+        }
+    }
+
+    private static void requireNoControlCharacters(String raw, String expected) throws InvalidValueException {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new InvalidValueException("contains a control character (such as CR or LF), expected "
+                        + expected + ", got " + Quoting.show(raw));
+            }
+        }
+    }
+}

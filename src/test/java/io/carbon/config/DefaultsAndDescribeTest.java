@@ -1,0 +1,131 @@
+package io.carbon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Defaults for every key when the file is empty, and the {@code --check} listing. */
+class DefaultsAndDescribeTest {
+
+    @TempDir
+    Path tmp;
+    Path www;
+    final List<String> warnings = new ArrayList<>();
+    ConfigLoader loader;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        www = Files.createDirectory(tmp.resolve("www"));
+        // The default www_path ("www" in the working directory) does not exist in the build, so the
+        // document root comes from the environment; every other key is left to its default.
+        loader = new ConfigLoader(Map.of("CARBON_WWW_PATH", www.toString()), warnings::add);
+    }
+
+    @Test
+    void emptyFileGivesEveryDefault() throws Exception {
+        Path file = Files.writeString(tmp.resolve("server.conf"), "");
+        ServerConfig c = loader.load(file);
+        Path cwd = Path.of("").toAbsolutePath();
+
+        assertThat(c.source()).isEqualTo(file);
+        assertThat(c.network()).isEqualTo(new NetworkConfig("127.0.0.1", 8080, false, 8443, false, 4, 1024, 0,
+                Duration.ofSeconds(10), cwd.resolve("ssl/cert/cert.pem"), cwd.resolve("ssl/key/key.key")));
+        assertThat(c.http()).isEqualTo(new HttpConfig(Duration.ofSeconds(65), Duration.ofSeconds(10), 8192, 16384,
+                1L << 20, 16, new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
+                        "strict-origin-when-cross-origin", "default-src 'self'")));
+        assertThat(c.files()).isEqualTo(new FilesConfig(www, List.of("index.html"), true, false, "no-cache"));
+        assertThat(c.logging()).isEqualTo(new LoggingConfig(cwd.resolve("log/server.log"),
+                cwd.resolve("log/access.log"), 65536, false));
+        assertThat(c.enableWebsocket()).isFalse();
+        assertThat(c.running()).isTrue();
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void commentOnlyFileAndEmptyYamlGiveTheSameDefaults() throws Exception {
+        ServerConfig conf = loader.load(Files.writeString(tmp.resolve("a.conf"), "# nothing\n\n; still nothing\n"));
+        ServerConfig yaml = loader.load(Files.writeString(tmp.resolve("a.yaml"), "# nothing\n"));
+        ServerConfig map = loader.fromSettings(Map.of());
+        assertThat(yaml.network()).isEqualTo(conf.network()).isEqualTo(map.network());
+        assertThat(yaml.http()).isEqualTo(conf.http()).isEqualTo(map.http());
+        assertThat(yaml.files()).isEqualTo(conf.files()).isEqualTo(map.files());
+        assertThat(yaml.logging()).isEqualTo(conf.logging()).isEqualTo(map.logging());
+        assertThat(map.source()).isNull();
+    }
+
+    @Test
+    void describeListsEveryKeyInOrderWithDefaults() throws Exception {
+        Path cwd = Path.of("").toAbsolutePath();
+        assertThat(ConfigLoader.describe(loader.fromSettings(Map.of()))).containsExactly(
+                "port = 8080",
+                "use_https = false",
+                "https_port = 8443",
+                "server_name = 127.0.0.1",
+                "enable_http2 = false",
+                "enable_websocket = false",
+                "max_threads = 4",
+                "max_connections = 1024",
+                "max_connections_per_ip = 0",
+                "shutdown_timeout = 10s",
+                "www_path = " + www,
+                "ssl_cert_path = " + cwd.resolve("ssl/cert/cert.pem"),
+                "ssl_key_path = " + cwd.resolve("ssl/key/key.key"),
+                "log_file = " + cwd.resolve("log/server.log"),
+                "access_log = " + cwd.resolve("log/access.log"),
+                "access_log_queue = 65536",
+                "verbose = false",
+                "running = true",
+                "keep_alive_timeout = 65s",
+                "header_timeout = 10s",
+                "max_request_line = 8KiB",
+                "max_header_size = 16KiB",
+                "max_body_size = 1MiB",
+                "max_pipelined_requests = 16",
+                "security_headers = true",
+                "x_content_type_options = nosniff",
+                "x_frame_options = SAMEORIGIN",
+                "referrer_policy = strict-origin-when-cross-origin",
+                "content_security_policy = \"default-src 'self'\"",
+                "index_files = index.html",
+                "hide_dotfiles = true",
+                "symlinks_outside_root = false",
+                "cache_control = no-cache");
+    }
+
+    @Test
+    void describeShowsEffectiveValues() throws Exception {
+        ServerConfig c = loader.fromSettings(Map.of(
+                "keep_alive_timeout", "500ms", "shutdown_timeout", "120", "max_threads", "0",
+                "access_log", "off", "x_frame_options", "", "index_files", "index.html index.htm",
+                "cache_control", "say \"hi\"", "max_body_size", "1000"));
+        assertThat(ConfigLoader.describe(c))
+                .contains("keep_alive_timeout = 500ms", "shutdown_timeout = 2m",
+                        "max_threads = " + Runtime.getRuntime().availableProcessors(),
+                        "access_log = off", "x_frame_options = \"\"", "index_files = index.html,index.htm",
+                        "cache_control = \"say \\\"hi\\\"\"", "max_body_size = 1000");
+    }
+
+    @Test
+    void describeOutputReadsBackAsTheSameConfig() throws Exception {
+        ServerConfig original = loader.fromSettings(Map.of(
+                "keep_alive_timeout", "1500ms", "content_security_policy", "default-src 'self'; img-src *",
+                "cache_control", "back\\slash # and \"quotes\"", "index_files", "a.html,b.htm",
+                "server_name", "[::1]", "access_log", "off", "max_body_size", "3g"));
+        Path file = Files.write(tmp.resolve("roundtrip.conf"), ConfigLoader.describe(original));
+        ServerConfig again = loader.load(file);
+        assertThat(again.network()).isEqualTo(original.network());
+        assertThat(again.http()).isEqualTo(original.http());
+        assertThat(again.files()).isEqualTo(original.files());
+        assertThat(again.logging()).isEqualTo(original.logging());
+        assertThat(warnings).isEmpty();
+    }
+}
