@@ -248,7 +248,11 @@ class Http1EndToEndTest {
                 Arguments.of("two different Content-Length",
                         "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
                 Arguments.of("negative Content-Length", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
-                Arguments.of("unknown transfer coding", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+                // RFC 9112 §6.3: chunked not final -> 400; §6.1: a coding we do not implement -> 501.
+                Arguments.of("chunked not the final coding",
+                        "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+                Arguments.of("unknown transfer coding",
+                        "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
                 Arguments.of("Transfer-Encoding on HTTP/1.0",
                         "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
                 Arguments.of("space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),

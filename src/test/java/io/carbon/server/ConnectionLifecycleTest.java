@@ -1,0 +1,158 @@
+package io.carbon.server;
+
+import io.carbon.testing.RawHttp;
+import io.carbon.testing.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Timeouts, connection bounds, the access log and graceful shutdown, each on a server of its own. */
+class ConnectionLifecycleTest {
+
+    /** Larger than loopback socket buffers, so the response is still being written when shutdown starts. */
+    private static final int BIG = 32 << 20;
+
+    @TempDir
+    Path temp;
+
+    private TestServer start(Map<String, String> settings) throws Exception {
+        Path www = Files.createDirectories(temp.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "hello\n");
+        Files.write(www.resolve("big.bin"), new byte[BIG]);
+        return TestServer.start(www, Files.createDirectories(temp.resolve("log")), settings);
+    }
+
+    @Test
+    void slowRequestHeadGets408AndIsClosed() throws Exception {
+        try (TestServer server = start(Map.of("header_timeout", "300ms"));
+             RawHttp raw = server.raw()) {
+            RawHttp.Reply reply = raw.send("GET / HTTP/1.1\r\nHost: x\r\n").read();
+            assertThat(reply.status()).isEqualTo(408);
+            assertThat(reply.header("connection")).isEqualTo("close");
+            assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void silentNewConnectionIsClosedAfterTheHeaderTimeout() throws Exception {
+        try (TestServer server = start(Map.of("header_timeout", "300ms"));
+             RawHttp raw = server.raw()) {
+            assertThat(raw.readToEnd()).isEmpty();
+        }
+    }
+
+    @Test
+    void idleKeepAliveConnectionIsClosedAfterTheKeepAliveTimeout() throws Exception {
+        try (TestServer server = start(Map.of("keep_alive_timeout", "300ms", "header_timeout", "5s"));
+             RawHttp raw = server.raw()) {
+            assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void connectionsOverMaxConnectionsAreClosedAtOnce() throws Exception {
+        try (TestServer server = start(Map.of("max_connections", "2"));
+             RawHttp first = server.raw();
+             RawHttp second = server.raw()) {
+            assertThat(first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            try (RawHttp third = server.raw()) {
+                assertThat(third.closedByServer()).isTrue();
+            }
+            assertThat(Files.readString(temp.resolve("log/server.log"))).contains("max_connections");
+        }
+    }
+
+    @Test
+    void connectionsOverThePerIpLimitAreClosed() throws Exception {
+        try (TestServer server = start(Map.of("max_connections_per_ip", "1"));
+             RawHttp first = server.raw()) {
+            assertThat(first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            try (RawHttp second = server.raw()) {
+                assertThat(second.closedByServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void accessLogHasOneCombinedLinePerRequestAndNoSecrets() throws Exception {
+        TestServer server = start(Map.of());
+        try (RawHttp raw = server.raw()) {
+            raw.send("GET /index.html?q=1 HTTP/1.1\r\nHost: x\r\nReferer: http://ref.test/\r\n"
+                    + "User-Agent: tester/1.0\r\nCookie: session=SECRET1\r\nAuthorization: Basic SECRET2\r\n\r\n").read();
+            raw.send("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n").read();
+        }
+        server.stop();
+        List<String> lines = Files.readAllLines(temp.resolve("log/access.log"));
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).matches("127\\.0\\.0\\.1 - - \\[[^]]+\\] \"GET /index.html\\?q=1 HTTP/1\\.1\" 200 6 "
+                + "\"http://ref\\.test/\" \"tester/1\\.0\" \\d+\\.\\d{3}");
+        assertThat(lines.get(1)).contains("\"GET /missing HTTP/1.1\" 404 ");
+        assertThat(String.join("\n", lines)).doesNotContain("SECRET");
+    }
+
+    @Test
+    void gracefulShutdownFinishesTheResponseInFlight() throws Exception {
+        TestServer server = start(Map.of("shutdown_timeout", "10s"));
+        int port = server.port();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            byte[] head = in.readNBytes(64); // the response has started
+            assertThat(new String(head, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+            Thread stopper = new Thread(server::stop);
+            stopper.start();
+            Thread.sleep(200); // shutdown is under way while the body is still being written
+            long rest = drain(in);
+            stopper.join(15_000);
+            // The whole body arrived although shutdown began after the first bytes.
+            assertThat(64 + rest).isGreaterThan(BIG);
+            assertThat(stopper.isAlive()).isFalse();
+        }
+        try (Socket refused = new Socket()) {
+            assertThat(connects(refused, port)).isFalse();
+        }
+    }
+
+    @Test
+    void gracefulShutdownClosesIdleConnections() throws Exception {
+        TestServer server = start(Map.of("shutdown_timeout", "10s"));
+        try (RawHttp raw = server.raw()) {
+            assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            long started = System.nanoTime();
+            server.stop();
+            assertThat(raw.closedByServer()).isTrue();
+            // Idle connections do not hold shutdown until the timeout.
+            assertThat(System.nanoTime() - started).isLessThan(8_000_000_000L);
+        }
+    }
+
+    private static long drain(InputStream in) throws IOException {
+        long total = 0;
+        byte[] buffer = new byte[65536];
+        for (int n; (n = in.read(buffer)) != -1; ) {
+            total += n;
+        }
+        return total;
+    }
+
+    private static boolean connects(Socket socket, int port) {
+        try {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
