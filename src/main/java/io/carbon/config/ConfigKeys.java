@@ -99,6 +99,45 @@ final class ConfigKeys {
     static final Key<String> CACHE_CONTROL = new Key<>("cache_control", "no-cache", ValueTypes.headerValue(),
             "Cache-Control on file responses; empty = not sent", c -> c.files().cacheControl());
 
+    static final Key<Boolean> REDIRECT_TO_HTTPS = new Key<>("redirect_to_https", "false", ValueTypes.bool(),
+            "the plain port answers 301 to the HTTPS URL (needs use_https)", c -> c.tls().redirectToHttps());
+    static final Key<Integer> HSTS_MAX_AGE = new Key<>("hsts_max_age", "0", ValueTypes.integer(0, Integer.MAX_VALUE),
+            "Strict-Transport-Security max-age in seconds, sent over TLS only; 0 = not sent",
+            c -> c.tls().hstsMaxAge());
+    static final Key<Boolean> HSTS_INCLUDE_SUBDOMAINS = new Key<>("hsts_include_subdomains", "false",
+            ValueTypes.bool(), "add includeSubDomains to Strict-Transport-Security",
+            c -> c.tls().hstsIncludeSubdomains());
+    static final Key<Boolean> HSTS_PRELOAD = new Key<>("hsts_preload", "false", ValueTypes.bool(),
+            "add preload to Strict-Transport-Security", c -> c.tls().hstsPreload());
+    static final Key<Integer> TLS_SESSION_CACHE_SIZE = new Key<>("tls_session_cache_size", "20480",
+            ValueTypes.integer(0, 1 << 24), "TLS sessions kept for resumption; 0 = no session cache",
+            c -> c.tls().sessionCacheSize());
+    static final Key<Duration> TLS_SESSION_TIMEOUT = new Key<>("tls_session_timeout", "5m",
+            ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY),
+            "how long a TLS session can be resumed", c -> c.tls().sessionTimeout());
+    static final Key<Boolean> ENABLE_H2C = new Key<>("enable_h2c", "true", ValueTypes.bool(),
+            "with enable_http2: HTTP/2 without TLS on the plain port (prior knowledge and Upgrade: h2c)",
+            c -> c.http2().enableH2c());
+    static final Key<Integer> HTTP2_MAX_CONCURRENT_STREAMS = new Key<>("http2_max_concurrent_streams", "256",
+            ValueTypes.integer(1, 1 << 16), "streams one HTTP/2 connection may have open; more are refused",
+            c -> c.http2().maxConcurrentStreams());
+    static final Key<Integer> HTTP2_INITIAL_WINDOW_SIZE = new Key<>("http2_initial_window_size", "1MiB",
+            ValueTypes.intSize(65535, Integer.MAX_VALUE), "HTTP/2 flow-control window of each stream (bytes)",
+            c -> c.http2().initialWindowSize());
+    static final Key<Integer> HTTP2_CONNECTION_WINDOW_SIZE = new Key<>("http2_connection_window_size", "16MiB",
+            ValueTypes.intSize(65535, Integer.MAX_VALUE), "HTTP/2 flow-control window of the whole connection (bytes)",
+            c -> c.http2().connectionWindowSize());
+    static final Key<Integer> HTTP2_MAX_FRAME_SIZE = new Key<>("http2_max_frame_size", "16384",
+            ValueTypes.intSize(16384, 16777215), "largest HTTP/2 frame payload Carbon accepts (bytes)",
+            c -> c.http2().maxFrameSize());
+    static final Key<Integer> HTTP2_MAX_RESETS = new Key<>("http2_max_resets", "200",
+            ValueTypes.integer(1, 1 << 20),
+            "RST_STREAM frames a client may send per http2_reset_window before GOAWAY (rapid reset)",
+            c -> c.http2().maxResets());
+    static final Key<Duration> HTTP2_RESET_WINDOW = new Key<>("http2_reset_window", "30s",
+            ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY), "the window http2_max_resets is counted over",
+            c -> c.http2().resetWindow());
+
     /** Every key, in the documented order. */
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
@@ -106,7 +145,10 @@ final class ConfigKeys {
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS, SECURITY_HEADERS,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, REFERRER_POLICY, CONTENT_SECURITY_POLICY, INDEX_FILES,
-            HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL);
+            HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL, REDIRECT_TO_HTTPS, HSTS_MAX_AGE,
+            HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, ENABLE_H2C,
+            HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
+            HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW);
 
     private static final Map<String, Key<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Key::name, Function.identity()));

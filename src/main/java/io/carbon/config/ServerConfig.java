@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param logging         server log and access log
  * @param enableWebsocket {@code enable_websocket}: WebSocket endpoints on every port
  * @param running         {@code running}: false makes Carbon validate its config and exit without serving
+ * @param tls             TLS options beyond the certificate paths
+ * @param http2           HTTP/2 settings and abuse bounds
  */
 public record ServerConfig(
         Path source,
@@ -23,12 +25,16 @@ public record ServerConfig(
         FilesConfig files,
         LoggingConfig logging,
         boolean enableWebsocket,
-        boolean running) {
+        boolean running,
+        TlsConfig tls,
+        Http2Config http2) {
 
     public ServerConfig {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(http2, "http2");
     }
 }

@@ -52,6 +52,10 @@ final class ServerConfigAssembler {
             throw origins.get(ConfigKeys.HTTPS_PORT.name()).error(ConfigKeys.HTTPS_PORT.name(),
                     "is the same as port (" + port + "), expected a different port for TLS");
         }
+        if (get(ConfigKeys.REDIRECT_TO_HTTPS) && !get(ConfigKeys.USE_HTTPS)) {
+            throw origins.get(ConfigKeys.REDIRECT_TO_HTTPS.name()).error(ConfigKeys.REDIRECT_TO_HTTPS.name(),
+                    "needs use_https = true: there is no HTTPS port to redirect to");
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -97,7 +101,22 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.ACCESS_LOG),
                 get(ConfigKeys.ACCESS_LOG_QUEUE),
                 get(ConfigKeys.VERBOSE));
+        TlsConfig tls = new TlsConfig(
+                get(ConfigKeys.REDIRECT_TO_HTTPS),
+                get(ConfigKeys.HSTS_MAX_AGE),
+                get(ConfigKeys.HSTS_INCLUDE_SUBDOMAINS),
+                get(ConfigKeys.HSTS_PRELOAD),
+                get(ConfigKeys.TLS_SESSION_CACHE_SIZE),
+                get(ConfigKeys.TLS_SESSION_TIMEOUT));
+        Http2Config http2 = new Http2Config(
+                get(ConfigKeys.ENABLE_H2C),
+                get(ConfigKeys.HTTP2_MAX_CONCURRENT_STREAMS),
+                get(ConfigKeys.HTTP2_INITIAL_WINDOW_SIZE),
+                get(ConfigKeys.HTTP2_CONNECTION_WINDOW_SIZE),
+                get(ConfigKeys.HTTP2_MAX_FRAME_SIZE),
+                get(ConfigKeys.HTTP2_MAX_RESETS),
+                get(ConfigKeys.HTTP2_RESET_WINDOW));
         return new ServerConfig(source, network, http, files, logging,
-                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING));
+                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2);
     }
 }

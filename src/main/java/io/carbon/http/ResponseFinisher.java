@@ -22,9 +22,12 @@ public final class ResponseFinisher {
         this.errorPages = pages;
     }
 
-    public Response finish(Response response) {
+    /**
+     * @param secure true when the response goes out over TLS (Strict-Transport-Security is sent only then)
+     */
+    public Response finish(Response response, boolean secure) {
         Response finished = errorPages.fill(response);
-        standardHeaders.apply(finished.headers());
+        standardHeaders.apply(finished.headers(), secure);
         int code = finished.status().code();
         if (code < 200 || code == 204 || code == 304) {
             finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);

@@ -22,9 +22,15 @@ public final class StandardHeaders {
     private static final AsciiString CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
 
     private final List<CharSequence[]> securityHeaders;
+    private final AsciiString hsts;
     private final DateCache dateCache = new DateCache();
 
-    public StandardHeaders(SecurityHeadersConfig config) {
+    /**
+     * @param config the security headers
+     * @param hsts   the Strict-Transport-Security value, sent only over TLS (RFC 6797 §7.2); empty = none
+     */
+    public StandardHeaders(SecurityHeadersConfig config, String hsts) {
+        this.hsts = hsts.isEmpty() ? null : AsciiString.cached(hsts);
         List<CharSequence[]> headers = new ArrayList<>();
         if (config.enabled()) {
             add(headers, CONTENT_TYPE_OPTIONS, config.contentTypeOptions());
@@ -42,7 +48,10 @@ public final class StandardHeaders {
     }
 
     /** Adds Date, Server and the security headers (a feature's own value for one of them wins). */
-    public void apply(HttpHeaders headers) {
+    public void apply(HttpHeaders headers, boolean secure) {
+        if (secure && hsts != null) {
+            headers.set(HttpHeaderNames.STRICT_TRANSPORT_SECURITY, hsts);
+        }
         headers.set(HttpHeaderNames.DATE, dateCache.now());
         headers.set(HttpHeaderNames.SERVER, SERVER);
         for (CharSequence[] header : securityHeaders) {

@@ -199,7 +199,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                     System.nanoTime() - request.startNanos());
             return;
         }
-        Response finished = exchanges.finisher().finish(response);
+        Response finished = exchanges.finisher().finish(response, secure);
         boolean close = finished.closeConnection() || endsConnection(request) || draining;
         HttpHeaders headers = finished.headers();
         if (close) {

@@ -67,7 +67,7 @@ public final class CarbonServer {
                 new ArrayBlockingQueue<>(BLOCKING_QUEUE), new DefaultThreadFactory("carbon-blocking", true));
         blockingPool.allowCoreThreadTimeOut(true);
         accessLog = AccessLog.open(config.logging(), log);
-        finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders()),
+        finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
                 ErrorPages.load(config.files().wwwPath()));
         Router router = new Router(new StaticFileHandler(config.files(), blockingPool));
         Exchanges exchanges = new Exchanges(router, finisher, accessLog,

@@ -1,6 +1,7 @@
 package io.carbon.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +48,25 @@ class DefaultsAndDescribeTest {
                 cwd.resolve("log/access.log"), 65536, false));
         assertThat(c.enableWebsocket()).isFalse();
         assertThat(c.running()).isTrue();
+        assertThat(c.tls()).isEqualTo(new TlsConfig(false, 0, false, false, 20480, Duration.ofMinutes(5)));
+        assertThat(c.tls().hstsHeader()).isEmpty();
+        assertThat(c.http2()).isEqualTo(new Http2Config(true, 256, 1 << 20, 16 << 20, 16384, 200,
+                Duration.ofSeconds(30)));
         assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void hstsHeaderIsBuiltFromItsKeys() throws Exception {
+        ServerConfig c = loader.fromSettings(Map.of("use_https", "true", "hsts_max_age", "31536000",
+                "hsts_include_subdomains", "yes", "hsts_preload", "on"));
+        assertThat(c.tls().hstsHeader()).isEqualTo("max-age=31536000; includeSubDomains; preload");
+    }
+
+    @Test
+    void redirectToHttpsNeedsHttps() {
+        assertThatThrownBy(() -> loader.fromSettings(Map.of("redirect_to_https", "true")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("redirect_to_https").hasMessageContaining("use_https");
     }
 
     @Test
@@ -98,7 +117,20 @@ class DefaultsAndDescribeTest {
                 "index_files = index.html",
                 "hide_dotfiles = true",
                 "symlinks_outside_root = false",
-                "cache_control = no-cache");
+                "cache_control = no-cache",
+                "redirect_to_https = false",
+                "hsts_max_age = 0",
+                "hsts_include_subdomains = false",
+                "hsts_preload = false",
+                "tls_session_cache_size = 20480",
+                "tls_session_timeout = 5m",
+                "enable_h2c = true",
+                "http2_max_concurrent_streams = 256",
+                "http2_initial_window_size = 1MiB",
+                "http2_connection_window_size = 16MiB",
+                "http2_max_frame_size = 16KiB",
+                "http2_max_resets = 200",
+                "http2_reset_window = 30s");
     }
 
     @Test

@@ -1,0 +1,31 @@
+package io.carbon.config;
+
+import java.time.Duration;
+
+/**
+ * TLS on {@code https_port} (the certificate paths are in {@link NetworkConfig}).
+ *
+ * @param redirectToHttps       {@code redirect_to_https}: the plain port answers every request with a 301 to HTTPS
+ * @param hstsMaxAge            {@code hsts_max_age}: seconds of Strict-Transport-Security; 0 = header not sent
+ * @param hstsIncludeSubdomains {@code hsts_include_subdomains}
+ * @param hstsPreload           {@code hsts_preload}
+ * @param sessionCacheSize      {@code tls_session_cache_size}: TLS sessions kept for resumption
+ * @param sessionTimeout        {@code tls_session_timeout}: how long a session (or ticket) can be resumed
+ */
+public record TlsConfig(
+        boolean redirectToHttps,
+        int hstsMaxAge,
+        boolean hstsIncludeSubdomains,
+        boolean hstsPreload,
+        int sessionCacheSize,
+        Duration sessionTimeout) {
+
+    /** The Strict-Transport-Security value, or the empty string when HSTS is off. */
+    public String hstsHeader() {
+        if (hstsMaxAge <= 0) {
+            return "";
+        }
+        return "max-age=" + hstsMaxAge + (hstsIncludeSubdomains ? "; includeSubDomains" : "")
+                + (hstsPreload ? "; preload" : "");
+    }
+}
