@@ -18,6 +18,7 @@ public final class StandardHeaders {
 
     public static final AsciiString SERVER = AsciiString.cached("Carbon");
     private static final AsciiString CONTENT_SECURITY_POLICY = AsciiString.cached("content-security-policy");
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
     private static final AsciiString CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
 
@@ -50,7 +51,7 @@ public final class StandardHeaders {
     /** Adds Date, Server and the security headers (a feature's own value for one of them wins). */
     public void apply(HttpHeaders headers, boolean secure) {
         if (secure && hsts != null) {
-            headers.set(HttpHeaderNames.STRICT_TRANSPORT_SECURITY, hsts);
+            headers.set(STRICT_TRANSPORT_SECURITY, hsts);
         }
         headers.set(HttpHeaderNames.DATE, dateCache.now());
         headers.set(HttpHeaderNames.SERVER, SERVER);
