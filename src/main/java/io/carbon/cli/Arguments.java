@@ -3,13 +3,14 @@ package io.carbon.cli;
 import java.nio.file.Path;
 
 /** The command line, parsed; {@link #parse} throws IllegalArgumentException with a message for bad usage. */
-record Arguments(Path config, boolean check, boolean version, boolean help) {
+record Arguments(Path config, boolean check, boolean version, boolean help, boolean genCert) {
 
     static Arguments parse(String[] args) {
         Path config = null;
         boolean check = false;
         boolean version = false;
         boolean help = false;
+        boolean genCert = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.startsWith("--config=")) {
@@ -26,10 +27,11 @@ record Arguments(Path config, boolean check, boolean version, boolean help) {
                 case "--check", "-t" -> check = true;
                 case "--version", "-v" -> version = true;
                 case "--help", "-h" -> help = true;
+                case "--gen-cert" -> genCert = true;
                 default -> throw new IllegalArgumentException("unknown option \"" + arg + "\"");
             }
         }
-        return new Arguments(config, check, version, help);
+        return new Arguments(config, check, version, help, genCert);
     }
 
     private static Path configPath(String value) {

@@ -5,6 +5,8 @@ import io.carbon.config.ConfigLoader;
 import io.carbon.config.ServerConfig;
 import io.carbon.logging.ServerLog;
 import io.carbon.server.CarbonServer;
+import io.carbon.tls.SelfSignedCertificate;
+import io.carbon.tls.TlsException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,12 +32,15 @@ public final class Main {
 
               --config FILE   read FILE (server.conf key = value, or .yaml/.yml); default ./server.conf
               --check         validate the configuration, print the effective settings, exit 0 or 1
+              --gen-cert      write a self-signed certificate and key to ssl_cert_path and ssl_key_path
+                              (for server_name, localhost, 127.0.0.1 and ::1), then exit
               --version       print the version and exit
               --help          print this help and exit
 
             Environment variables override the file: PORT, USE_HTTPS, SERVER_NAME, ENABLE_HTTP2,
             ENABLE_WEBSOCKET, MAX_THREADS, MAX_CONNECTIONS, VERBOSE, and CARBON_<KEY> for any key.
-            Signals: TERM/INT stop gracefully (a second one stops at once), HUP reopens the log files.
+            Signals: TERM/INT stop gracefully (a second one stops at once), HUP reopens the log files
+            and reloads the TLS certificate.
             """;
 
     private Main() {
@@ -82,11 +87,33 @@ public final class Main {
             out.println("configuration OK");
             return EXIT_OK;
         }
+        if (arguments.genCert()) {
+            return generateCertificate(config, out, err);
+        }
         if (!config.running()) {
             err.println("carbon: running = false in the configuration; not starting");
             return EXIT_OK;
         }
         return serve(config, err);
+    }
+
+    private static int generateCertificate(ServerConfig config, PrintStream out, PrintStream err) {
+        Path cert = config.network().sslCertPath();
+        Path key = config.network().sslKeyPath();
+        if (Files.exists(cert) || Files.exists(key)) {
+            err.println("carbon: " + (Files.exists(cert) ? cert : key) + " already exists; remove it first "
+                    + "(--gen-cert never overwrites a certificate or key)");
+            return EXIT_CONFIG;
+        }
+        try {
+            SelfSignedCertificate.generate(cert, key, config.network().serverName());
+        } catch (TlsException e) {
+            err.println("carbon: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        out.println("wrote a self-signed certificate for " + config.network().serverName()
+                + ", localhost, 127.0.0.1 and ::1 to " + cert + " (key: " + key + ")");
+        return EXIT_OK;
     }
 
     private static ServerConfig load(ConfigLoader loader, Path explicit, PrintStream err) throws ConfigException {
@@ -132,8 +159,8 @@ public final class Main {
                     stopped.countDown();
                 },
                 () -> {
-                    log.info("SIGHUP: reopening log files");
-                    server.reopenLogs();
+                    log.info("SIGHUP: reopening log files, reloading error pages and the TLS certificate");
+                    server.reload();
                 });
         try {
             stopped.await();

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -209,7 +210,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         int code = finished.status().code();
         boolean withBody = !request.isHead() && code != 204 && code != 304;
-        ResponseWriter.Written written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody);
+        ResponseWriter.Written written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure);
         written.done().addListener(f -> {
             exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().get(),
                     System.nanoTime() - request.startNanos());
@@ -253,7 +254,23 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Replaced by HTTP/2 (h2c prior knowledge or Upgrade): the connection's timers are no longer ours.
+        disarm();
+        if (timeoutTask != null) {
+            timeoutTask.cancel(false);
+            timeoutTask = null;
+        }
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+            // Upgrade: h2c succeeded; the upgraded request is answered as HTTP/2 stream 1.
+            ctx.pipeline().remove(this);
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
         if (evt == DrainEvent.INSTANCE) {
             draining = true;
             inputClosed = true;

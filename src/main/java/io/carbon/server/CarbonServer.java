@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.config.Http2Config;
 import io.carbon.config.NetworkConfig;
 import io.carbon.config.ServerConfig;
 import io.carbon.http.DrainEvent;
@@ -11,6 +12,9 @@ import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.carbon.staticfiles.StaticFileHandler;
+import io.carbon.tls.ReloadableSslContext;
+import io.carbon.tls.SelfSignedCertificate;
+import io.carbon.tls.TlsException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -22,6 +26,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -47,6 +52,11 @@ public final class CarbonServer {
     private EventLoopGroup workers;
     private ThreadPoolExecutor blockingPool;
     private AccessLog accessLog;
+    private ReloadableSslContext tlsContext;
+    /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
+    private final int[] boundPorts = new int[2];
+    private static final int PLAIN = 0;
+    private static final int TLS = 1;
     private ResponseFinisher finisher;
 
     public CarbonServer(ServerConfig config, ServerLog log) {
@@ -70,27 +80,66 @@ public final class CarbonServer {
         finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
                 ErrorPages.load(config.files().wwwPath()));
         Router router = new Router(new StaticFileHandler(config.files(), blockingPool));
-        Exchanges exchanges = new Exchanges(router, finisher, accessLog,
-                (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(), failure));
+        Exchanges exchanges = exchanges(router);
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log);
+        Http2Config http2 = network.enableHttp2() ? config.http2() : null;
+        Http2Config h2c = http2 != null && http2.enableH2c() ? http2 : null;
 
         try {
-            Channel plain = bind(network.port(), new PlainHttpInitializer(gate, exchanges, config.http()));
-            log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress()) + " (HTTP/1.1)");
-        } catch (IOException | RuntimeException e) {
+            if (network.useHttps()) {
+                tlsContext = loadTls(network.enableHttp2());
+                Channel secure = bind(TLS, network.httpsPort(),
+                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log));
+                log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
+                        + (http2 != null ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
+            }
+            boolean redirect = config.tls().redirectToHttps();
+            Exchanges plainExchanges = redirect
+                    ? exchanges(new HttpsRedirect(network.serverName(), httpsPort())) : exchanges;
+            Channel plain = bind(PLAIN, network.port(), new PlainHttpInitializer(gate, plainExchanges, config.http(), h2c));
+            log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
+                    + (redirect ? " (redirects to HTTPS)" : h2c != null ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
+        } catch (IOException | TlsException | RuntimeException e) {
             shutdownNow();
-            throw e;
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
         log.info("transport " + transport.label() + ", " + threads + " worker thread(s), max_connections "
                 + network.maxConnections() + ", serving " + config.files().wwwPath());
+    }
+
+    private Exchanges exchanges(io.carbon.http.HttpHandler router) {
+        return new Exchanges(router, finisher, accessLog,
+                (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(), failure));
+    }
+
+    /**
+     * The certificate for https_port. When neither file exists, a self-signed one for server_name is made
+     * first, so {@code use_https = true} works out of the box on a developer's machine.
+     */
+    private ReloadableSslContext loadTls(boolean offerH2) throws TlsException {
+        NetworkConfig network = config.network();
+        if (SelfSignedCertificate.bothMissing(network.sslCertPath(), network.sslKeyPath())) {
+            SelfSignedCertificate.generate(network.sslCertPath(), network.sslKeyPath(), network.serverName());
+            log.warn("no certificate at " + network.sslCertPath() + " and no key at " + network.sslKeyPath()
+                    + ": generated a SELF-SIGNED certificate for " + network.serverName()
+                    + ", localhost, 127.0.0.1 and ::1. Browsers will warn; use a real certificate in production.");
+        }
+        ReloadableSslContext context = ReloadableSslContext.load(network.sslCertPath(), network.sslKeyPath(),
+                config.tls(), offerH2, log::warn);
+        X509Certificate leaf = context.currentLeaf();
+        if (leaf != null) {
+            log.info("TLS certificate " + leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter());
+        }
+        return context;
     }
 
     private static int blockingThreads() {
         return Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
     }
 
-    private Channel bind(int port, io.netty.channel.ChannelHandler initializer) throws IOException {
+    /** @param slot where {@link #port()} / {@link #httpsPort()} find the bound port: 0 plain, 1 TLS */
+    private Channel bind(int slot, int port, io.netty.channel.ChannelHandler initializer) throws IOException {
         String host = config.network().serverName();
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
@@ -107,6 +156,7 @@ public final class CarbonServer {
         try {
             Channel channel = bootstrap.bind(address).syncUninterruptibly().channel();
             listeners.add(channel);
+            boundPorts[slot] = ((InetSocketAddress) channel.localAddress()).getPort();
             return channel;
         } catch (Exception e) {
             throw new IOException("cannot listen on " + hostPort(address) + ": " + e.getMessage(), e);
@@ -120,17 +170,34 @@ public final class CarbonServer {
 
     /** The port the plain HTTP listener is bound to (useful with {@code port = 0}). */
     public int port() {
-        return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+        return boundPorts[PLAIN];
+    }
+
+    /** The port the TLS listener is bound to, or the configured https_port before it is bound. */
+    public int httpsPort() {
+        return boundPorts[TLS] != 0 ? boundPorts[TLS] : config.network().httpsPort();
     }
 
     public String transport() {
         return transport.label();
     }
 
-    /** Reopens the access log (after logrotate moved it) and reads the error pages again. */
-    public void reopenLogs() {
+    /**
+     * SIGHUP: reopens the access log (after logrotate moved it), reads the error pages again and reloads the
+     * TLS certificate and key. A bad new certificate is reported and the old one stays in use.
+     */
+    public void reload() {
         accessLog.reopen();
         finisher.errorPages(ErrorPages.load(config.files().wwwPath()));
+        if (tlsContext != null) {
+            try {
+                tlsContext.reload();
+                X509Certificate leaf = tlsContext.currentLeaf();
+                log.info("TLS certificate reloaded" + (leaf != null ? ", valid until " + leaf.getNotAfter() : ""));
+            } catch (TlsException e) {
+                log.error("TLS reload failed, keeping the current certificate: " + e.getMessage(), null);
+            }
+        }
     }
 
     /** Connections open right now. */

@@ -1,25 +1,35 @@
 package io.carbon.server;
 
+import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
+import io.carbon.http2.Http2Branch;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.util.AsciiString;
 
 /**
- * Builds the pipeline of a connection on the plain HTTP port, once the connection gate let it in.
+ * Builds the pipeline of a connection on the plain HTTP port, once the connection gate let it in: HTTP/1.1,
+ * plus h2c by prior knowledge and by {@code Upgrade: h2c} (RFC 7540 §3.2) when HTTP/2 and h2c are enabled.
  */
 final class PlainHttpInitializer extends ChannelInitializer<Channel> {
+
+    private static final AsciiString H2C = AsciiString.cached("h2c");
 
     private final ConnectionGate gate;
     private final Exchanges exchanges;
     private final HttpConfig http;
+    private final Http2Config http2;
 
-    PlainHttpInitializer(ConnectionGate gate, Exchanges exchanges, HttpConfig http) {
+    /** @param http2 HTTP/2 settings, or null when h2c is off */
+    PlainHttpInitializer(ConnectionGate gate, Exchanges exchanges, HttpConfig http, Http2Config http2) {
         this.gate = gate;
         this.exchanges = exchanges;
         this.http = http;
+        this.http2 = http2;
     }
 
     @Override
@@ -27,7 +37,26 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
         if (!gate.admit(channel)) {
             return;
         }
-        channel.pipeline().addLast("http1-codec", new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize()));
-        channel.pipeline().addLast("http1", new Http1ConnectionHandler(exchanges, http, false));
+        Http1Codec codec = new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize());
+        Http1ConnectionHandler http1 = new Http1ConnectionHandler(exchanges, http, false);
+        if (http2 == null) {
+            channel.pipeline().addLast("http1-codec", codec).addLast("http1", http1);
+            return;
+        }
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec,
+                protocol -> AsciiString.contentEquals(H2C, protocol)
+                        ? Http2Branch.upgradeCodec(http2, http, exchanges) : null,
+                // The upgrade request's body must be buffered whole; GET/HEAD bodies are small or absent.
+                (int) Math.min(http.maxBodySize(), 64 * 1024));
+        channel.pipeline()
+                .addLast("h2c-prior-knowledge", new H2cPriorKnowledge(ctx -> {
+                    ctx.pipeline().remove(codec);
+                    ctx.pipeline().remove(upgrade);
+                    ctx.pipeline().remove(http1);
+                    Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false);
+                }))
+                .addLast("http1-codec", codec)
+                .addLast("h2c-upgrade", upgrade)
+                .addLast("http1", http1);
     }
 }

@@ -1,0 +1,43 @@
+package io.carbon.server;
+
+import io.carbon.http.HttpHandler;
+import io.carbon.http.Request;
+import io.carbon.http.Response;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The plain port's only answer when {@code redirect_to_https = true}: 301 to the same host, the HTTPS port and
+ * the same target. The host comes from the request (validated by the branch), else from {@code server_name}.
+ */
+final class HttpsRedirect implements HttpHandler {
+
+    private final String fallbackHost;
+    private final String portSuffix;
+
+    HttpsRedirect(String serverName, int httpsPort) {
+        this.fallbackHost = serverName.contains(":") && !serverName.startsWith("[") ? "[" + serverName + "]" : serverName;
+        this.portSuffix = httpsPort == 443 ? "" : ":" + httpsPort;
+    }
+
+    @Override
+    public CompletableFuture<Response> handle(Request request) {
+        String target = "*".equals(request.target()) ? "/" : request.target();
+        Response redirect = Response.of(HttpResponseStatus.MOVED_PERMANENTLY);
+        redirect.headers().set(HttpHeaderNames.LOCATION, "https://" + hostOf(request) + portSuffix + target);
+        return CompletableFuture.completedFuture(redirect);
+    }
+
+    /** The Host header without its port; IPv6 literals keep their brackets. */
+    private String hostOf(Request request) {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null || host.isEmpty()) {
+            return fallbackHost;
+        }
+        int close = host.lastIndexOf(']');
+        int colon = host.lastIndexOf(':');
+        return colon > close ? host.substring(0, colon) : host;
+    }
+}

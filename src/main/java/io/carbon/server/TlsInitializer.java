@@ -1,0 +1,81 @@
+package io.carbon.server;
+
+import io.carbon.config.Http2Config;
+import io.carbon.config.HttpConfig;
+import io.carbon.http.Exchanges;
+import io.carbon.http1.Http1Codec;
+import io.carbon.http1.Http1ConnectionHandler;
+import io.carbon.http2.Http2Branch;
+import io.carbon.logging.ServerLog;
+import io.carbon.tls.ReloadableSslContext;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
+
+/**
+ * Builds the pipeline of a connection on the TLS port: TLS (with the certificate current at accept time, so a
+ * reload takes effect for new handshakes), then ALPN picks HTTP/2 ({@code h2}) or HTTP/1.1.
+ */
+final class TlsInitializer extends ChannelInitializer<Channel> {
+
+    private final ConnectionGate gate;
+    private final ReloadableSslContext tls;
+    private final Exchanges exchanges;
+    private final HttpConfig http;
+    private final Http2Config http2;
+    private final ServerLog log;
+
+    /** @param http2 HTTP/2 settings, or null when HTTP/2 is off (ALPN then offers only http/1.1) */
+    TlsInitializer(ConnectionGate gate, ReloadableSslContext tls, Exchanges exchanges, HttpConfig http,
+                   Http2Config http2, ServerLog log) {
+        this.gate = gate;
+        this.tls = tls;
+        this.exchanges = exchanges;
+        this.http = http;
+        this.http2 = http2;
+        this.log = log;
+    }
+
+    @Override
+    protected void initChannel(Channel channel) {
+        if (!gate.admit(channel)) {
+            return;
+        }
+        SslHandler ssl = tls.newHandler(channel.alloc());
+        // A client that connects and never completes the handshake is held no longer than a slow request head.
+        ssl.setHandshakeTimeoutMillis(http.headerTimeout().toMillis());
+        channel.pipeline().addLast("tls", ssl).addLast("alpn", new ProtocolSwitch());
+    }
+
+    /** Installs the branch ALPN chose; no ALPN at all means HTTP/1.1. */
+    private final class ProtocolSwitch extends ApplicationProtocolNegotiationHandler {
+
+        ProtocolSwitch() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null) {
+                Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true);
+                return;
+            }
+            ctx.pipeline()
+                    .addLast("http1-codec", new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize()))
+                    .addLast("chunked", new ChunkedWriteHandler())
+                    .addLast("http1", new Http1ConnectionHandler(exchanges, http, true));
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            if (log.isVerbose()) {
+                log.verbose("TLS handshake failed with " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
+            }
+            ctx.close();
+        }
+    }
+}
