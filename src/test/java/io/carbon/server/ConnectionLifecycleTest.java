@@ -138,6 +138,25 @@ class ConnectionLifecycleTest {
         }
     }
 
+    @Test
+    void redirectToHttpsSendsEveryPlainRequestToTheHttpsUrl() throws Exception {
+        try (TestServer server = start(Map.of("use_https", "true", "https_port", "0", "redirect_to_https", "true",
+                "ssl_cert_path", temp.resolve("ssl/cert.pem").toString(),
+                "ssl_key_path", temp.resolve("ssl/key.pem").toString()));
+             RawHttp raw = server.raw()) {
+            int httpsPort = server.server().httpsPort();
+            RawHttp.Reply reply = raw.send("GET /a/b?c=d HTTP/1.1\r\nHost: example.test:8080\r\n\r\n").read();
+            assertThat(reply.status()).isEqualTo(301);
+            assertThat(reply.header("location")).isEqualTo("https://example.test:" + httpsPort + "/a/b?c=d");
+            RawHttp.Reply v6 = raw.send("HEAD / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").read(true);
+            assertThat(v6.header("location")).isEqualTo("https://[::1]:" + httpsPort + "/");
+            assertThat(reply.header("strict-transport-security")).isNull();
+            // The certificate was generated because neither file existed.
+            assertThat(temp.resolve("ssl/cert.pem")).exists();
+            assertThat(Files.readString(temp.resolve("log/server.log"))).contains("SELF-SIGNED");
+        }
+    }
+
     private static long drain(InputStream in) throws IOException {
         long total = 0;
         byte[] buffer = new byte[65536];
