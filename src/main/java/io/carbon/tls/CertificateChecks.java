@@ -10,6 +10,9 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -25,23 +28,70 @@ final class CertificateChecks {
     }
 
     /**
-     * Fails unless {@code key} belongs to the leaf certificate (the first of {@code chain}): a server that
-     * sends a certificate it cannot sign for fails every handshake (RFC 8446 §4.4.3 CertificateVerify).
+     * The chain to send: the certificate that {@code key} signs for first (RFC 8446 §4.4.2: "the sender's
+     * certificate MUST come in the first CertificateEntry"), then each issuer in turn. A file in another order
+     * is put right with a warning rather than refused: Netty's key store (and TLS 1.2 clients) would reject it,
+     * and the fix is mechanical. Certificates that are not on the leaf's path are dropped, with a warning.
+     *
+     * @throws TlsException when the key signs for none of the certificates
      */
-    static void requireKeyMatchesLeaf(PrivateKey key, X509Certificate[] chain, Path keyFile, Path certFile)
-            throws TlsException {
-        if (matches(key, chain[0].getPublicKey())) {
-            return;
-        }
-        for (int i = 1; i < chain.length; i++) {
+    static X509Certificate[] arrange(PrivateKey key, X509Certificate[] chain, Path keyFile, Path certFile,
+                                     Consumer<String> warnings) throws TlsException {
+        int leafIndex = -1;
+        for (int i = 0; i < chain.length && leafIndex < 0; i++) {
             if (matches(key, chain[i].getPublicKey())) {
-                throw new TlsException(keyFile + ": the private key does not match the first certificate in "
-                        + certFile + " but certificate " + (i + 1) + " (" + subject(chain[i])
-                        + "); put the server's own certificate first, then the intermediates");
+                leafIndex = i;
             }
         }
-        throw new TlsException(keyFile + ": the private key does not match the certificate in " + certFile
-                + " (" + subject(chain[0]) + ")");
+        if (leafIndex < 0) {
+            throw new TlsException(keyFile + ": the private key does not match the certificate in " + certFile
+                    + " (" + subject(chain[0]) + ")");
+        }
+        List<X509Certificate> remaining = new ArrayList<>(Arrays.asList(chain));
+        List<X509Certificate> ordered = new ArrayList<>();
+        ordered.add(remaining.remove(leafIndex));
+        if (leafIndex != 0) {
+            warnings.accept(certFile + ": the server's certificate (" + subject(ordered.get(0)) + ") is number "
+                    + (leafIndex + 1) + " in the file, it should be first; sending it first");
+        }
+        for (X509Certificate last = ordered.get(0); !isSelfIssued(last); ) {
+            X509Certificate issuer = null;
+            for (X509Certificate candidate : remaining) {
+                if (candidate.getSubjectX500Principal().equals(last.getIssuerX500Principal())) {
+                    issuer = candidate;
+                    break;
+                }
+            }
+            if (issuer == null) {
+                break;
+            }
+            remaining.remove(issuer);
+            ordered.add(issuer);
+            last = issuer;
+        }
+        for (X509Certificate stray : remaining) {
+            warnings.accept(certFile + ": certificate " + (indexOf(chain, stray) + 1) + " (" + subject(stray)
+                    + ") did not issue any other certificate in the chain and is not sent");
+        }
+        X509Certificate[] result = ordered.toArray(new X509Certificate[0]);
+        if (leafIndex == 0 && remaining.isEmpty() && !Arrays.equals(result, chain)) {
+            warnings.accept(certFile + ": the intermediate certificates are out of order (each should be followed "
+                    + "by its issuer); sending them in the right order");
+        }
+        return result;
+    }
+
+    private static boolean isSelfIssued(X509Certificate certificate) {
+        return certificate.getIssuerX500Principal().equals(certificate.getSubjectX500Principal());
+    }
+
+    private static int indexOf(X509Certificate[] chain, X509Certificate certificate) {
+        for (int i = 0; i < chain.length; i++) {
+            if (chain[i] == certificate) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Sign random bytes with the private key and verify with the certificate's public key. */
@@ -93,21 +143,6 @@ final class CertificateChecks {
             long days = Duration.between(now, notAfter).toDays();
             warnings.accept(certFile + ": the certificate (" + subject(leaf) + ") expires on " + notAfter
                     + " (in " + days + (days == 1 ? " day" : " days") + "); renew it");
-        }
-    }
-
-    /**
-     * RFC 8446 §4.4.2 asks for the sender's certificate first, each following one certifying the one before;
-     * clients are only required to tolerate other orders since TLS 1.3, so older ones may fail.
-     */
-    static void warnAboutOrder(X509Certificate[] chain, Path certFile, Consumer<String> warnings) {
-        for (int i = 0; i + 1 < chain.length; i++) {
-            if (!chain[i].getIssuerX500Principal().equals(chain[i + 1].getSubjectX500Principal())) {
-                warnings.accept(certFile + ": certificate " + (i + 2) + " (" + subject(chain[i + 1])
-                        + ") did not issue certificate " + (i + 1) + " (" + subject(chain[i])
-                        + "); the chain should be the server's certificate first, then each issuer in order");
-                return;
-            }
         }
     }
 

@@ -64,7 +64,8 @@ final class PemFiles {
                             + " (CERTIFICATE) is not a valid X.509 certificate: " + reason(e), e);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Bad base64 surfaces as BouncyCastle's DecoderException (unchecked), a missing END line as IOException.
             throw new TlsException(file + ": not a valid PEM file (" + reason(e)
                     + "); expected -----BEGIN CERTIFICATE----- blocks", e);
         }

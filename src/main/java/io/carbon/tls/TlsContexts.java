@@ -79,10 +79,9 @@ public final class TlsContexts {
      */
     static Built build(Path certChain, Path keyFile, TlsConfig tls, boolean offerH2, Consumer<String> warnings,
                        SslProvider forcedProvider, Clock clock) throws TlsException {
-        X509Certificate[] chain = PemFiles.readChain(certChain);
         PrivateKey key = PemFiles.readKey(keyFile);
-        CertificateChecks.requireKeyMatchesLeaf(key, chain, keyFile, certChain);
-        CertificateChecks.warnAboutOrder(chain, certChain, warnings);
+        X509Certificate[] chain = CertificateChecks.arrange(key, PemFiles.readChain(certChain), keyFile, certChain,
+                warnings);
         CertificateChecks.warnAboutValidity(chain[0], certChain, clock, warnings);
 
         SslProvider provider = forcedProvider != null ? forcedProvider : chooseProvider(warnings);
