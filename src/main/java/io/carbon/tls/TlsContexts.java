@@ -103,9 +103,14 @@ public final class TlsContexts {
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                             alpn))
-                    .sessionCacheSize(tls.sessionCacheSize())
+                    // 0 means "unlimited" to both OpenSSL and the JDK, but "no cache" in server.conf: the
+                    // OpenSSL cache is switched off below; the JDK one cannot be, so it keeps one session.
+                    .sessionCacheSize(Math.max(1, tls.sessionCacheSize()))
                     .sessionTimeout(Math.max(1, tls.sessionTimeout().toSeconds()))
                     .build();
+            if (tls.sessionCacheSize() == 0 && context instanceof OpenSslServerContext openSsl) {
+                openSsl.sessionContext().setSessionCacheEnabled(false);
+            }
             TicketKeys tickets = context instanceof OpenSslServerContext openSsl
                     ? new TicketKeys(openSsl, tls.sessionTimeout(), System::nanoTime)
                     : null;
