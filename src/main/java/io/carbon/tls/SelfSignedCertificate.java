@@ -1,13 +1,213 @@
 package io.carbon.tls;
 
-import java.nio.file.Path;
+import io.netty.util.NetUtil;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemWriter;
 
-/** STUB until the tls branch lands. */
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A self-signed certificate for development: generated when both {@code ssl_cert_path} and
+ * {@code ssl_key_path} are missing, or by {@code --gen-cert}. Browsers will warn about it; it exists so that
+ * {@code use_https = true} works out of the box on a laptop, not for production.
+ */
 public final class SelfSignedCertificate {
-    public static void generate(Path certPath, Path keyPath, String serverName) throws TlsException {
+
+    /** The CA/Browser Forum maximum lifetime (Baseline Requirements §6.3.2); longer ones are refused by Safari. */
+    static final Duration VALIDITY = Duration.ofDays(397);
+    /** Back-dated so a client whose clock is a little behind does not see "not yet valid". */
+    static final Duration BACKDATE = Duration.ofHours(1);
+
+    private SelfSignedCertificate() {
     }
 
+    /** Whether neither file exists: the only case in which the server generates a pair on its own. */
     public static boolean bothMissing(Path cert, Path key) {
-        return false;
+        return Files.notExists(cert) && Files.notExists(key);
+    }
+
+    /**
+     * Writes a new EC P-256 key (PKCS#8 PEM, mode 0600) and a self-signed certificate (PEM) for
+     * {@code serverName}, {@code localhost}, {@code 127.0.0.1} and {@code ::1}, creating parent directories
+     * and replacing existing files.
+     *
+     * @param serverName the configured {@code server_name}: a host name or an IP literal; the wildcard
+     *                   addresses {@code 0.0.0.0} and {@code ::} are not names and are left out
+     * @throws TlsException naming the file that could not be written
+     */
+    public static void generate(Path certPath, Path keyPath, String serverName) throws TlsException {
+        KeyPair pair;
+        X509CertificateHolder certificate;
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            pair = generator.generateKeyPair();
+            certificate = build(pair, serverName);
+        } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
+            throw new IllegalStateException("the JDK cannot make an EC P-256 certificate", e);
+        }
+        // Key first: a crash in between leaves a key without a certificate, which the next start reports,
+        // rather than a certificate whose key is lost.
+        write(keyPath, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
+        try {
+            write(certPath, pem("CERTIFICATE", certificate.getEncoded()), false);
+        } catch (IOException e) {
+            throw new TlsException(certPath + ": cannot encode the certificate: " + PemFiles.reason(e), e);
+        }
+    }
+
+    private static X509CertificateHolder build(KeyPair pair, String serverName)
+            throws OperatorCreationException, CertIOException, GeneralSecurityException {
+        List<String> names = names(serverName);
+        String commonName = names.get(0);
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.CN, commonName)
+                .addRDN(BCStyle.O, "Carbon development certificate")
+                .build();
+        Instant notBefore = Instant.now().minus(BACKDATE);
+        // RFC 5280 §4.1.2.2: positive, at most 20 octets; random so browsers never see two certs with one serial.
+        BigInteger serial = new BigInteger(159, new SecureRandom());
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial,
+                Date.from(notBefore), Date.from(notBefore.plus(VALIDITY)), subject, pair.getPublic());
+
+        List<GeneralName> alternatives = new ArrayList<>();
+        for (String name : names) {
+            boolean ip = NetUtil.isValidIpV4Address(name) || NetUtil.isValidIpV6Address(name);
+            alternatives.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, name));
+        }
+        JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+        // Clients match names only against the SAN (RFC 6125 §6.4.4, RFC 9110 §4.3.4), never the CN.
+        builder.addExtension(Extension.subjectAlternativeName, false,
+                new GeneralNames(alternatives.toArray(new GeneralName[0])));
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+        builder.addExtension(Extension.subjectKeyIdentifier, false,
+                extensions.createSubjectKeyIdentifier(pair.getPublic()));
+        return builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
+    }
+
+    /** serverName (unless empty or a wildcard address), then the loopback names, without duplicates. */
+    static List<String> names(String serverName) {
+        Set<String> names = new LinkedHashSet<>();
+        if (serverName != null) {
+            String name = serverName.trim();
+            // "[::1]" is how an IPv6 literal appears in a URL; the SAN wants the bare address.
+            if (name.startsWith("[") && name.endsWith("]")) {
+                name = name.substring(1, name.length() - 1);
+            }
+            boolean wildcard = name.equals("0.0.0.0") || name.equals("::")
+                    || (NetUtil.isValidIpV6Address(name) && isAllZeros(name));
+            if (!name.isEmpty() && !wildcard) {
+                names.add(name);
+            }
+        }
+        names.add("localhost");
+        names.add("127.0.0.1");
+        names.add("::1");
+        return new ArrayList<>(names);
+    }
+
+    private static boolean isAllZeros(String ipv6) {
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(ipv6);
+        if (bytes == null) {
+            return false;
+        }
+        for (byte b : bytes) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] pem(String type, byte[] der) {
+        StringWriter text = new StringWriter();
+        try (PemWriter writer = new PemWriter(text)) {
+            writer.writeObject(new PemObject(type, der));
+        } catch (IOException e) {
+            throw new IllegalStateException("writing PEM to memory failed", e);
+        }
+        return text.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Temp file in the same directory, then an atomic rename: a reader (or a crash) never sees half a file, and
+     * the key is created with mode 0600 from the start, so it is never readable by others, not even briefly.
+     */
+    private static void write(Path target, byte[] content, boolean secret) throws TlsException {
+        Path file = target.toAbsolutePath();
+        Path directory = file.getParent();
+        Path temp = null;
+        try {
+            Files.createDirectories(directory);
+            if (secret && directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                temp = Files.createTempFile(directory, "." + file.getFileName(), ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } else {
+                temp = Files.createTempFile(directory, "." + file.getFileName(), ".tmp");
+                if (!secret && directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    // createTempFile makes 0600; a certificate is public, let the usual tools read it.
+                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+            Files.write(temp, content);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // The original error is the one worth reporting.
+                }
+            }
+            throw new TlsException(target + ": cannot write the development " + (secret ? "key" : "certificate")
+                    + ": " + describe(e), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException denied) {
+            return "permission denied on " + denied.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason() + (fs.getFile() != null ? " (" + fs.getFile() + ")" : "");
+        }
+        return PemFiles.reason(e);
     }
 }
