@@ -55,9 +55,9 @@ public final class Http2Branch {
                 .maxConcurrentStreams(h2.maxConcurrentStreams())
                 .initialWindowSize(h2.initialWindowSize())
                 .maxFrameSize(h2.maxFrameSize())
-                .maxHeaderListSize(http.maxHeaderSize())
-                // RFC 9113 §8.4: a server never pushes; saying so costs nothing.
-                .pushEnabled(false);
+                // SETTINGS_ENABLE_PUSH is left out: Netty refuses to send it from a server (a server has no
+                // use for it, RFC 9113 §6.5.2), and push is never used (RFC 9113 §8.4).
+                .maxHeaderListSize(http.maxHeaderSize());
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 
 /**
  * Connection-level duties of one HTTP/2 connection, behind the frame codec and the multiplexer: grows the
@@ -45,7 +47,11 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
             return;
         }
         windowGrown = true;
-        int delta = config.connectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+        Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+        Http2Connection connection = codec.connection();
+        // Netty's codec already grew the window to twice the stream window; top it up to our size.
+        int current = connection.local().flowController().initialWindowSize(connection.connectionStream());
+        int delta = config.connectionWindowSize() - current;
         if (delta > 0) {
             // A window update frame without a stream is for the connection; the codec sends it on stream 0.
             ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(delta));
@@ -65,8 +71,12 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Protocol errors were answered by the codec (GOAWAY / RST_STREAM); what arrives here is I/O
-        // trouble such as a connection reset: nothing to answer, nothing to keep.
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // The frame codec shows us its protocol errors before it answers them itself with GOAWAY and
+            // the right code (RFC 9113 §5.4.1); closing here would send GOAWAY(NO_ERROR) first.
+            return;
+        }
+        // I/O trouble such as a connection reset: nothing to answer, nothing to keep.
         ctx.close();
     }
 }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -199,9 +200,25 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Stream errors (Http2FrameStreamException) were answered with RST_STREAM by the codec already.
         abort(cause);
+        Http2Exception.StreamException streamError = streamError(cause);
+        if (streamError != null && ctx.channel().isActive()) {
+            // A stream error on an open stream (content-length mismatch, flow-control overflow, missing
+            // pseudo-headers) reaches us instead of being answered by the codec; the multiplexer closes this
+            // channel right after, which would send RST_STREAM(CANCEL). RFC 9113 §5.4.2 wants the real code.
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(streamError.error()));
+            return;
+        }
         ctx.close();
+    }
+
+    private static Http2Exception.StreamException streamError(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof Http2Exception.StreamException streamError) {
+                return streamError;
+            }
+        }
+        return null;
     }
 
     private static long parseLength(CharSequence value) {
