@@ -15,9 +15,13 @@ import java.util.Map;
 
 /**
  * Turns a request's HEADERS into the common {@link Request}, or says why it is malformed (RFC 9113 §8.1.1:
- * a malformed request is a stream error of type PROTOCOL_ERROR). Netty's decoder already rejects unknown
- * pseudo-headers, pseudo-headers after regular ones, uppercase names, connection-specific fields and TE
- * other than "trailers" (RFC 9113 §8.2, §8.3); what it lets through is checked here.
+ * a malformed request is a stream error of type PROTOCOL_ERROR). Netty 4.2.18's decoder (validateHeaders,
+ * validateRequiredPseudoHeaders) already rejects missing, empty or duplicate pseudo-headers, unknown or
+ * response pseudo-headers, pseudo-headers after regular ones, uppercase names, connection-specific fields, TE
+ * other than "trailers" and values with NUL/CR/LF or edge whitespace (shown by Http2FramesTest). It lets
+ * through, and this class rejects: a :path not starting with '/' (or '*' other than for OPTIONS), :protocol
+ * without extended CONNECT, CONNECT with :scheme/:path, and a Host that differs from :authority. The
+ * duplicate and value checks here are kept as a cheap second line in case the codec is built differently.
  */
 final class Http2Requests {
 

@@ -32,7 +32,6 @@ import static io.carbon.testing.RawH2.SETTINGS;
 import static io.carbon.testing.RawH2.WINDOW_UPDATE;
 import static io.carbon.testing.RawH2.encodeFrame;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** RFC 9113 section by section over raw frames, with h2c prior knowledge. */
 class Http2FramesTest {
@@ -468,11 +467,5 @@ class Http2FramesTest {
         assertThat(completed.subList(done, completed.size()))
                 .filteredOn(c -> c.target().equals("/file")).singleElement()
                 .satisfies(c -> assertThat(c.bodyBytes()).isLessThan(H2TestServer.FILE_SIZE));
-    }
-
-    @Test
-    void unusedHelpersCompile() {
-        assertThatThrownBy(() -> { throw new IOException("x"); }).isInstanceOf(IOException.class);
-        assertThat(END_STREAM).isEqualTo(1);
     }
 }
