@@ -4,15 +4,77 @@ import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
 
-/** STUB until the http2 branch lands. */
+/**
+ * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds,
+ * a connection handler (connection window, graceful drain) and a multiplexer that gives every stream its own
+ * child channel with an {@link Http2StreamHandler}, which hands requests to the same {@link Exchanges} as
+ * HTTP/1.1. The server's pipeline assembly calls this after ALPN chose "h2", for h2c prior knowledge, or
+ * through {@link #upgradeCodec} for {@code Upgrade: h2c}.
+ */
 public final class Http2Branch {
-    public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Exchanges exchanges,
-                                 boolean secure) {
+
+    /**
+     * SETTINGS and PING frames (which Netty answers with ACKs) the client may make us queue before the
+     * connection is closed: a peer that does not read its ACKs is flooding us (CVE-2019-9512, -9515).
+     */
+    static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+    /** DATA frames without payload and without END_STREAM in a row (CVE-2019-9518). */
+    static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
+    /** Small CONTINUATION frames in a row before Netty closes the connection (CONTINUATION flood, 2024). */
+    static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
+
+    private Http2Branch() {
     }
 
+    /** Adds the HTTP/2 handlers to a connection whose next bytes are the client connection preface. */
+    public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Exchanges exchanges,
+                                 boolean secure) {
+        pipeline.addLast("h2-codec", frameCodec(h2, http));
+        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure));
+        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2));
+    }
+
+    /**
+     * For {@code Upgrade: h2c} on the plain port (RFC 7540 §3.2; RFC 9113 §3.1 deprecates it but clients
+     * still send it). Netty answers 101, then hands the upgraded request to the multiplexer as HEADERS on
+     * stream 1, which is answered over HTTP/2 like any other stream.
+     */
     public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges) {
-        return null;
+        return new Http2ServerUpgradeCodec(frameCodec(h2, http), multiplexer(http, exchanges, false),
+                new Http2ConnectionControl(h2));
+    }
+
+    static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http) {
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(h2.maxConcurrentStreams())
+                .initialWindowSize(h2.initialWindowSize())
+                .maxFrameSize(h2.maxFrameSize())
+                // SETTINGS_ENABLE_PUSH is left out: Netty refuses to send it from a server (a server has no
+                // use for it, RFC 9113 §6.5.2), and push is never used (RFC 9113 §8.4).
+                .maxHeaderListSize(http.maxHeaderSize());
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(true)
+                .validateRequiredPseudoHeaders(true)
+                // Rapid reset (CVE-2023-44487): too many RST_STREAM per window -> GOAWAY ENHANCE_YOUR_CALM.
+                .decoderEnforceMaxRstFramesPerWindow(h2.maxResets(), (int) h2.resetWindow().toSeconds())
+                .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_CONSECUTIVE_EMPTY_DATA_FRAMES)
+                // A header block is bounded by SETTINGS_MAX_HEADER_LIST_SIZE however it is split over
+                // CONTINUATION frames; many tiny ones are refused before the block grows that large.
+                .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
+                // Closing the connection (drain) sends GOAWAY and lets open streams finish (RFC 9113 §6.8).
+                .gracefulShutdownTimeoutMillis(http.keepAliveTimeout().toMillis())
+                .build();
+    }
+
+    private static Http2MultiplexHandler multiplexer(HttpConfig http, Exchanges exchanges, boolean secure) {
+        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure));
     }
 }

@@ -1,0 +1,82 @@
+package io.carbon.http2;
+
+import io.carbon.config.Http2Config;
+import io.carbon.http.DrainEvent;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+
+/**
+ * Connection-level duties of one HTTP/2 connection, behind the frame codec and the multiplexer: grows the
+ * connection receive window once the server preface is out, closes gracefully on {@link DrainEvent}, and
+ * closes on I/O errors that reach the end of the pipeline. Per-connection state: never shared.
+ */
+final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
+
+    private final Http2Config config;
+    private boolean windowGrown;
+
+    Http2ConnectionControl(Http2Config config) {
+        this.config = config;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // The codec before us sent its preface already when the channel was active (accepted socket,
+        // h2c upgrade); otherwise it does so in channelActive, which reaches the codec before us.
+        if (ctx.channel().isActive()) {
+            growConnectionWindow(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        growConnectionWindow(ctx);
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * RFC 9113 §6.9.2: SETTINGS_INITIAL_WINDOW_SIZE does not change the connection window, which starts at
+     * 65,535 bytes; only a WINDOW_UPDATE on stream 0 grows it. Without it every upload shares 64 KiB.
+     */
+    private void growConnectionWindow(ChannelHandlerContext ctx) {
+        if (windowGrown) {
+            return;
+        }
+        windowGrown = true;
+        Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+        Http2Connection connection = codec.connection();
+        // Netty's codec already grew the window to twice the stream window; top it up to our size.
+        int current = connection.local().flowController().initialWindowSize(connection.connectionStream());
+        int delta = config.connectionWindowSize() - current;
+        if (delta > 0) {
+            // A window update frame without a stream is for the connection; the codec sends it on stream 0.
+            ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(delta));
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DrainEvent.INSTANCE) {
+            // The codec turns close() into GOAWAY(NO_ERROR, last stream id) and closes the socket once the
+            // open streams are done or gracefulShutdownTimeoutMillis passed (RFC 9113 §6.8).
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // The frame codec shows us its protocol errors before it answers them itself with GOAWAY and
+            // the right code (RFC 9113 §5.4.1); closing here would send GOAWAY(NO_ERROR) first.
+            return;
+        }
+        // I/O trouble such as a connection reset: nothing to answer, nothing to keep.
+        ctx.close();
+    }
+}

@@ -1,0 +1,143 @@
+package io.carbon.http2;
+
+import io.carbon.http.Request;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Headers.PseudoHeaderName;
+import io.netty.util.AsciiString;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a request's HEADERS into the common {@link Request}, or says why it is malformed (RFC 9113 §8.1.1:
+ * a malformed request is a stream error of type PROTOCOL_ERROR). Netty 4.2.18's decoder (validateHeaders,
+ * validateRequiredPseudoHeaders) already rejects missing, empty or duplicate pseudo-headers, unknown or
+ * response pseudo-headers, pseudo-headers after regular ones, uppercase names, connection-specific fields, TE
+ * other than "trailers" and values with NUL/CR/LF or edge whitespace (shown by Http2FramesTest). It lets
+ * through, and this class rejects: a :path not starting with '/' (or '*' other than for OPTIONS), :protocol
+ * without extended CONNECT, CONNECT with :scheme/:path, and a Host that differs from :authority. The
+ * duplicate and value checks here are kept as a cheap second line in case the codec is built differently.
+ */
+final class Http2Requests {
+
+    private static final AsciiString PROTOCOL = AsciiString.cached(":protocol");
+
+    /** A request, or the reason it is malformed. */
+    record Parsed(Request request, String malformed) {
+        static Parsed reject(String why) {
+            return new Parsed(null, why);
+        }
+    }
+
+    private Http2Requests() {
+    }
+
+    static Parsed parse(Http2Headers headers, InetSocketAddress remote, boolean secure) {
+        CharSequence methodName = single(headers, PseudoHeaderName.METHOD.value());
+        if (methodName == null) {
+            return Parsed.reject("exactly one :method is required");
+        }
+        HttpMethod method;
+        try {
+            method = HttpMethod.valueOf(methodName.toString());
+        } catch (IllegalArgumentException e) {
+            return Parsed.reject("invalid :method");
+        }
+        int authorities = headers.getAll(PseudoHeaderName.AUTHORITY.value()).size();
+        if (authorities > 1) {
+            return Parsed.reject("more than one :authority");
+        }
+        CharSequence authority = headers.get(PseudoHeaderName.AUTHORITY.value());
+        String target;
+        if (HttpMethod.CONNECT.equals(method)) {
+            // RFC 9113 §8.5: CONNECT has :authority and neither :scheme nor :path. Extended CONNECT
+            // (RFC 8441, :protocol) is not enabled, so a :protocol makes the request malformed.
+            if (authority == null || headers.contains(PseudoHeaderName.SCHEME.value())
+                    || headers.contains(PseudoHeaderName.PATH.value()) || headers.contains(PROTOCOL)) {
+                return Parsed.reject("malformed CONNECT");
+            }
+            target = authority.toString();
+        } else {
+            // RFC 9113 §8.3.1: exactly one :method, :scheme and :path; :protocol only with CONNECT.
+            if (headers.contains(PROTOCOL)) {
+                return Parsed.reject(":protocol without CONNECT");
+            }
+            if (single(headers, PseudoHeaderName.SCHEME.value()) == null) {
+                return Parsed.reject("exactly one :scheme is required");
+            }
+            CharSequence path = single(headers, PseudoHeaderName.PATH.value());
+            if (path == null || path.length() == 0) {
+                return Parsed.reject("exactly one non-empty :path is required");
+            }
+            target = path.toString();
+            boolean asterisk = "*".equals(target) && HttpMethod.OPTIONS.equals(method);
+            if (!asterisk && target.charAt(0) != '/') {
+                return Parsed.reject(":path must start with '/' (or be '*' for OPTIONS)");
+            }
+        }
+        HttpHeaders converted = new DefaultHttpHeaders();
+        StringBuilder cookies = null;
+        for (Map.Entry<CharSequence, CharSequence> field : headers) {
+            CharSequence name = field.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
+            }
+            CharSequence value = field.getValue();
+            if (!validValue(value)) {
+                // RFC 9113 §8.2.1: NUL, CR, LF anywhere, or whitespace at either end, make it malformed.
+                return Parsed.reject("invalid value for " + name);
+            }
+            if (HttpHeaderNames.COOKIE.contentEquals(name)) {
+                // RFC 9113 §8.2.3: crumbs split over several fields are joined with "; " for HTTP/1.1 semantics.
+                cookies = cookies == null ? new StringBuilder() : cookies.append("; ");
+                cookies.append(value);
+                continue;
+            }
+            converted.add(name, value);
+        }
+        if (cookies != null) {
+            converted.set(HttpHeaderNames.COOKIE, cookies.toString());
+        }
+        if (authority != null) {
+            List<String> hosts = converted.getAll(HttpHeaderNames.HOST);
+            // RFC 9113 §8.3.1: a Host that names another entity than :authority is treated as malformed.
+            if (hosts.size() > 1 || (hosts.size() == 1 && !AsciiString.contentEqualsIgnoreCase(hosts.get(0), authority))) {
+                return Parsed.reject("Host differs from :authority");
+            }
+            converted.set(HttpHeaderNames.HOST, authority);
+        }
+        return new Parsed(Request.of(method, target, converted, "HTTP/2.0", remote, secure), null);
+    }
+
+    /** The only value of a field that must occur exactly once, or null. */
+    private static CharSequence single(Http2Headers headers, CharSequence name) {
+        List<CharSequence> values = headers.getAll(name);
+        return values.size() == 1 ? values.get(0) : null;
+    }
+
+    private static boolean validValue(CharSequence value) {
+        int length = value.length();
+        if (length == 0) {
+            return true;
+        }
+        if (isWhitespace(value.charAt(0)) || isWhitespace(value.charAt(length - 1))) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (c == 0 || c == '\r' || c == '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isWhitespace(char c) {
+        return c == ' ' || c == '\t';
+    }
+}

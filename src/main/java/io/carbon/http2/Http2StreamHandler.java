@@ -1,0 +1,239 @@
+package io.carbon.http2;
+
+import io.carbon.config.HttpConfig;
+import io.carbon.http.Exchanges;
+import io.carbon.http.Request;
+import io.carbon.http.Response;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * One HTTP/2 stream (its own child channel): HEADERS become a {@link Request}, the request body is read and
+ * discarded within {@code max_body_size} (the child channel returns the bytes to flow control as it reads
+ * them), and once END_STREAM arrived the router's response is written back on this stream. Per-stream state:
+ * never shared.
+ *
+ * <p>A body over {@code max_body_size} gets a complete 413 response followed by RST_STREAM(NO_ERROR): the
+ * client learns why (as on HTTP/1.1), and RFC 9113 §8.1 lets a server that answered early ask the client to
+ * stop sending the rest "without error" that way, leaving the connection and its other streams alone.
+ */
+final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
+
+    private enum State { HEAD, BODY, ANSWERING, REJECTED }
+
+    private final Exchanges exchanges;
+    private final HttpConfig config;
+    private final boolean secure;
+
+    private ChannelHandlerContext ctx;
+    private State state = State.HEAD;
+    private Request request;
+    private long bodyBytes;
+    /** Set once a response is being written; told when the stream goes away. */
+    private Http2ResponseWriter writer;
+    private boolean reported;
+
+    Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure) {
+        this.exchanges = exchanges;
+        this.config = config;
+        this.secure = secure;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof Http2HeadersFrame headers) {
+                onHeaders(headers);
+            } else if (msg instanceof Http2DataFrame data) {
+                onData(data);
+            } else if (msg instanceof Http2ResetFrame) {
+                abort(new ClosedChannelException());
+            }
+        } finally {
+            // DATA frames are released here; their bytes went back to flow control when the channel read them.
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHeaders(Http2HeadersFrame frame) {
+        if (state != State.HEAD) {
+            // Trailers (RFC 9113 §8.1): nothing in them matters to a static server; they end the request.
+            if (frame.isEndStream() && state == State.BODY) {
+                answer();
+            }
+            return;
+        }
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().parent().remoteAddress();
+        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), remote, secure);
+        if (parsed.request() == null) {
+            // RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
+            state = State.REJECTED;
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
+            return;
+        }
+        request = parsed.request();
+        state = State.BODY;
+        if (frame.isEndStream()) {
+            answer();
+            return;
+        }
+        CharSequence length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null && parseLength(length) > config.maxBodySize()) {
+            reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            // RFC 9110 §10.1.1: 100-continue is the only expectation defined; anything else gets 417.
+            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
+                reject(HttpResponseStatus.EXPECTATION_FAILED);
+                return;
+            }
+            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(
+                    HttpResponseStatus.CONTINUE.codeAsText())));
+        }
+    }
+
+    private void onData(Http2DataFrame frame) {
+        if (state != State.BODY) {
+            return;
+        }
+        bodyBytes += frame.content().readableBytes();
+        if (bodyBytes > config.maxBodySize()) {
+            reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            if (frame.isEndStream()) {
+                state = State.ANSWERING;
+            }
+            return;
+        }
+        if (frame.isEndStream()) {
+            answer();
+        }
+    }
+
+    private void answer() {
+        state = State.ANSWERING;
+        Request answered = request;
+        exchanges.answer(answered).whenComplete((response, failure) -> {
+            Response result = response != null ? response : Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+            if (ctx.executor().inEventLoop()) {
+                send(result, false);
+            } else {
+                ctx.executor().execute(() -> send(result, false));
+            }
+        });
+    }
+
+    /** Answers now, without reading the rest of the body, then asks the client to stop sending it. */
+    private void reject(HttpResponseStatus status) {
+        state = State.REJECTED;
+        send(Response.of(status), true);
+    }
+
+    private void send(Response response, boolean resetAfter) {
+        if (!ctx.channel().isActive()) {
+            // The client reset the stream or left while the router worked.
+            response.body().release();
+            report(response.status().code(), 0);
+            return;
+        }
+        Response finished = exchanges.finisher().finish(response, secure);
+        int code = finished.status().code();
+        boolean withBody = !request.isHead() && code != 204 && code != 304;
+        writer = new Http2ResponseWriter(ctx);
+        writer.write(finished.status(), finished.headers(), finished.body(), withBody).addListener(f -> {
+            report(code, writer.bodyBytes());
+            if (f.isSuccess() && resetAfter && state == State.REJECTED && ctx.channel().isActive()) {
+                // RFC 9113 §8.1: the response is complete; the unread rest of the request is not wanted.
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+            }
+        });
+    }
+
+    private void report(int status, long bytes) {
+        if (!reported) {
+            reported = true;
+            exchanges.listener().exchangeCompleted(request, status, bytes, System.nanoTime() - request.startNanos());
+        }
+    }
+
+    private void abort(Throwable cause) {
+        if (writer != null) {
+            writer.abort(cause);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (writer != null && ctx.channel().isWritable()) {
+            writer.pump();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        abort(new ClosedChannelException());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        abort(cause);
+        Http2Exception.StreamException streamError = streamError(cause);
+        if (streamError != null && ctx.channel().isActive()) {
+            // A stream error on an open stream (content-length mismatch, flow-control overflow, missing
+            // pseudo-headers) reaches us instead of being answered by the codec; the multiplexer closes this
+            // channel right after, which would send RST_STREAM(CANCEL). RFC 9113 §5.4.2 wants the real code.
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(streamError.error()));
+            return;
+        }
+        ctx.close();
+    }
+
+    private static Http2Exception.StreamException streamError(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof Http2Exception.StreamException streamError) {
+                return streamError;
+            }
+        }
+        return null;
+    }
+
+    private static long parseLength(CharSequence value) {
+        try {
+            return Long.parseLong(value.toString().trim());
+        } catch (NumberFormatException e) {
+            // Netty's decoder rejects a malformed content-length before it gets here.
+            return -1;
+        }
+    }
+
+    /** The stream this handler serves, for diagnostics. */
+    @Override
+    public String toString() {
+        return "Http2StreamHandler[" + (ctx != null && ctx.channel() instanceof Http2StreamChannel s
+                ? s.stream().id() : "?") + "]";
+    }
+}
