@@ -37,7 +37,7 @@ public final class Http2Branch {
                                  boolean secure) {
         pipeline.addLast("h2-codec", frameCodec(h2, http));
         pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure));
-        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2));
+        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http.keepAliveTimeout()));
     }
 
     /**
@@ -47,7 +47,7 @@ public final class Http2Branch {
      */
     public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges) {
         return new Http2ServerUpgradeCodec(frameCodec(h2, http), multiplexer(http, exchanges, false),
-                new Http2ConnectionControl(h2));
+                new Http2ConnectionControl(h2, http.keepAliveTimeout()));
     }
 
     static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http) {

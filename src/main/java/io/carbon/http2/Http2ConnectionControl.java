@@ -7,28 +7,68 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Connection-level duties of one HTTP/2 connection, behind the frame codec and the multiplexer: grows the
- * connection receive window once the server preface is out, closes gracefully on {@link DrainEvent}, and
- * closes on I/O errors that reach the end of the pipeline. Per-connection state: never shared.
+ * connection receive window once the server preface is out, closes a connection without open streams after
+ * {@code keep_alive_timeout} (GOAWAY, like HTTP/1.1's idle close), closes gracefully on {@link DrainEvent},
+ * and closes on I/O errors that reach the end of the pipeline. Per-connection state: never shared.
  */
 final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
 
     private final Http2Config config;
+    private final long keepAliveNanos;
     private boolean windowGrown;
+    /** When the last stream closed (or the connection started); meaningful while no stream is open. */
+    private long idleSinceNanos = System.nanoTime();
+    private ScheduledFuture<?> idleCheck;
 
-    Http2ConnectionControl(Http2Config config) {
+    Http2ConnectionControl(Http2Config config, Duration keepAlive) {
         this.config = config;
+        this.keepAliveNanos = keepAlive.toNanos();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        Http2Connection connection = ctx.pipeline().get(Http2FrameCodec.class).connection();
+        connection.addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                idleSinceNanos = System.nanoTime();
+            }
+        });
+        idleCheck = ctx.executor().schedule(() -> checkIdle(ctx, connection), keepAliveNanos, TimeUnit.NANOSECONDS);
         // The codec before us sent its preface already when the channel was active (accepted socket,
         // h2c upgrade); otherwise it does so in channelActive, which reaches the codec before us.
         if (ctx.channel().isActive()) {
             growConnectionWindow(ctx);
+        }
+    }
+
+    private void checkIdle(ChannelHandlerContext ctx, Http2Connection connection) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long idleFor = System.nanoTime() - idleSinceNanos;
+        if (connection.numActiveStreams() == 0 && idleFor >= keepAliveNanos) {
+            ctx.close(); // GOAWAY(NO_ERROR), then the socket closes
+            return;
+        }
+        long next = connection.numActiveStreams() == 0 ? keepAliveNanos - idleFor : keepAliveNanos;
+        idleCheck = ctx.executor().schedule(() -> checkIdle(ctx, connection), next, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
         }
     }
 

@@ -61,6 +61,29 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void idleHttp2ConnectionGetsGoawayAfterTheKeepAliveTimeout() throws Exception {
+        try (TestServer server = start(Map.of("enable_http2", "true", "keep_alive_timeout", "300ms"));
+             Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // empty SETTINGS
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            boolean goaway = false;
+            while (true) {
+                byte[] header = in.readNBytes(9);
+                if (header.length < 9) {
+                    break; // closed by the server
+                }
+                int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
+                in.readNBytes(length);
+                goaway |= header[3] == 7;
+            }
+            assertThat(goaway).as("GOAWAY before close").isTrue();
+        }
+    }
+
+    @Test
     void connectionsOverMaxConnectionsAreClosedAtOnce() throws Exception {
         try (TestServer server = start(Map.of("max_connections", "2"));
              RawHttp first = server.raw();
