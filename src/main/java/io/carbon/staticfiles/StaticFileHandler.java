@@ -193,7 +193,7 @@ public final class StaticFileHandler implements HttpHandler {
             }
 
             final FileChannel source = channel;
-            String contentType = mimeTypes.contentType(fileName, () -> prefix(path, source));
+            String contentType = mimeTypes.contentType(fileName, etag, () -> prefix(path, source));
             headers.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
 
             Ranges.Decision decision = new Ranges.Full();

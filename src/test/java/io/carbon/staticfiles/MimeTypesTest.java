@@ -56,6 +56,16 @@ class MimeTypesTest {
     }
 
     @Test
+    void sniffedTypeIsRememberedPerFileVersion() throws IOException {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+        assertThat(mimeTypes.contentType("pic.bin", "\"v1\"", () -> png)).isEqualTo("image/png");
+        // The same version is not read again; a new version is.
+        assertThat(mimeTypes.contentType("pic.bin", "\"v1\"", NO_READ)).isEqualTo("image/png");
+        assertThat(mimeTypes.contentType("pic.bin", "\"v2\"", () -> "text\n".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("text/plain; charset=utf-8");
+    }
+
+    @Test
     void nameCacheIsBounded() throws IOException {
         for (int i = 0; i < 2000; i++) {
             mimeTypes.contentType("f.x" + i, () -> new byte[] {0, 1, 2});
