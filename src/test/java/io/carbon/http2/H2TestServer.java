@@ -136,6 +136,16 @@ final class H2TestServer implements AutoCloseable {
         return List.copyOf(completed);
     }
 
+    /** Waits (bounded) until an exchange for {@code target} with {@code status} was reported; returns all. */
+    List<Completed> awaitCompletion(String target, int status) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (completed.stream().noneMatch(c -> c.target().equals(target) && c.status() == status)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return List.copyOf(completed);
+    }
+
     @Override
     public void close() throws InterruptedException {
         server.close().sync();
