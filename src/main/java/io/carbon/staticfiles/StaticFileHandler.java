@@ -73,23 +73,24 @@ public final class StaticFileHandler implements HttpHandler {
         this.nowSeconds = nowSeconds;
     }
 
+    /**
+     * Serves on the blocking pool. Failures (a bug, or the bounded pool being full) complete the future
+     * exceptionally: {@link io.carbon.http.Exchanges} turns them into 500 (logged) or 503 with Retry-After,
+     * the same for every feature.
+     */
     @Override
     public CompletableFuture<Response> handle(Request request) {
         CompletableFuture<Response> future = new CompletableFuture<>();
         try {
             blockingPool.execute(() -> {
-                Response response;
                 try {
-                    response = serve(request);
+                    future.complete(serve(request));
                 } catch (Throwable t) {
-                    // serve() maps I/O failures itself; anything else is a bug, answered as 500 not hung.
-                    response = Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+                    future.completeExceptionally(t);
                 }
-                future.complete(response);
             });
         } catch (RejectedExecutionException e) {
-            // The bounded pool is full: shed load rather than block or queue without limit.
-            future.complete(Response.of(HttpResponseStatus.SERVICE_UNAVAILABLE));
+            future.completeExceptionally(e);
         }
         return future;
     }

@@ -83,6 +83,19 @@ class StaticFileHandlerTest {
         assertThat(opened).allMatch(ch -> !ch.isOpen());
     }
 
+    @Test
+    void aFullBlockingPoolFailsTheFutureForTheSharedLoadSheddingAnswer() {
+        StaticFileHandler rejecting = new StaticFileHandler(
+                new FilesConfig(root, List.of("index.html"), true, false, "no-cache"),
+                task -> { throw new java.util.concurrent.RejectedExecutionException("full"); },
+                new MimeTypes(), p -> FileChannel.open(p), () -> NOW);
+        var future = rejecting.handle(io.carbon.http.Request.of(HttpMethod.GET, "/index.html",
+                new io.netty.handler.codec.http.DefaultHttpHeaders(), "HTTP/1.1",
+                new java.net.InetSocketAddress("127.0.0.1", 1), false));
+        org.assertj.core.api.Assertions.assertThatThrownBy(future::join)
+                .hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+    }
+
     private StaticFileHandler handler(FilesConfig config, StaticFileHandler.FileOpener opener) {
         return new StaticFileHandler(config, pool, new MimeTypes(), opener, () -> NOW);
     }
