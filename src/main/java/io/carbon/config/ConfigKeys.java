@@ -99,6 +99,37 @@ final class ConfigKeys {
     static final Key<String> CACHE_CONTROL = new Key<>("cache_control", "no-cache", ValueTypes.headerValue(),
             "Cache-Control on file responses; empty = not sent", c -> c.files().cacheControl());
 
+    static final Key<Long> CACHE_MAX_BYTES = new Key<>("cache_max_bytes", "256MiB", ValueTypes.size(0, 1L << 40),
+            "memory for cached files and their compressed variants; 0 = no file cache",
+            c -> c.cache().maxBytes());
+    static final Key<Long> CACHE_MAX_FILE_SIZE = new Key<>("cache_max_file_size", "10MiB",
+            ValueTypes.size(0, 1L << 31), "larger files are not cached: sent by sendfile or in chunks",
+            c -> c.cache().maxFileSize());
+    static final Key<Duration> CACHE_REVALIDATE_MS = new Key<>("cache_revalidate_ms", "1000",
+            ValueTypes.milliseconds(0, 3_600_000L),
+            "a cached file (or a cached 404) is checked against the disk at most this many ms after the last check",
+            c -> c.cache().revalidate());
+    static final Key<Boolean> ENABLE_COMPRESSION = new Key<>("enable_compression", "true", ValueTypes.bool(),
+            "compress compressible responses (computed once per cached file)", c -> c.compression().enabled());
+    static final Key<List<String>> COMPRESSION = new Key<>("compression", "br,zstd,gzip",
+            ValueTypes.choiceList(List.of("br", "zstd", "gzip")),
+            "content codings Carbon produces, in order of preference", c -> c.compression().encodings());
+    static final Key<Integer> COMPRESSION_LEVEL_GZIP = new Key<>("compression_level_gzip", "6",
+            ValueTypes.integer(1, 9), "gzip level (1 fastest, 9 smallest)", c -> c.compression().gzipLevel());
+    static final Key<Integer> COMPRESSION_LEVEL_BROTLI = new Key<>("compression_level_brotli", "6",
+            ValueTypes.integer(0, 11), "Brotli quality (0 fastest, 11 smallest)",
+            c -> c.compression().brotliLevel());
+    static final Key<Integer> COMPRESSION_LEVEL_ZSTD = new Key<>("compression_level_zstd", "6",
+            ValueTypes.integer(1, 19), "zstd level (1 fastest, 19 smallest)", c -> c.compression().zstdLevel());
+    static final Key<List<String>> COMPRESSION_TYPES = new Key<>("compression_types",
+            "text/*,application/javascript,application/json,application/*+json,application/xml,"
+                    + "application/*+xml,image/svg+xml,application/wasm",
+            ValueTypes.mediaTypePatterns(), "media types worth compressing", c -> c.compression().types());
+    static final Key<Long> COMPRESSION_MIN_SIZE = new Key<>("compression_min_size", "1KiB",
+            ValueTypes.size(0, 1L << 40), "smaller responses are sent uncompressed", c -> c.compression().minSize());
+    static final Key<Boolean> PRECOMPRESSED = new Key<>("precompressed", "true", ValueTypes.bool(),
+            "serve file.br, file.zst, file.gz next to file when fresh", c -> c.compression().precompressed());
+
     static final Key<Boolean> REDIRECT_TO_HTTPS = new Key<>("redirect_to_https", "false", ValueTypes.bool(),
             "the plain port answers 301 to the HTTPS URL (needs use_https)", c -> c.tls().redirectToHttps());
     static final Key<Integer> HSTS_MAX_AGE = new Key<>("hsts_max_age", "0", ValueTypes.integer(0, Integer.MAX_VALUE),
@@ -145,7 +176,9 @@ final class ConfigKeys {
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS, SECURITY_HEADERS,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, REFERRER_POLICY, CONTENT_SECURITY_POLICY, INDEX_FILES,
-            HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL, REDIRECT_TO_HTTPS, HSTS_MAX_AGE,
+            HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL, CACHE_MAX_BYTES, CACHE_MAX_FILE_SIZE,
+            CACHE_REVALIDATE_MS, ENABLE_COMPRESSION, COMPRESSION, COMPRESSION_LEVEL_GZIP, COMPRESSION_LEVEL_BROTLI,
+            COMPRESSION_LEVEL_ZSTD, COMPRESSION_TYPES, COMPRESSION_MIN_SIZE, PRECOMPRESSED, REDIRECT_TO_HTTPS, HSTS_MAX_AGE,
             HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, ENABLE_H2C,
             HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
             HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW);

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param running         {@code running}: false makes Carbon validate its config and exit without serving
  * @param tls             TLS options beyond the certificate paths
  * @param http2           HTTP/2 settings and abuse bounds
+ * @param cache           the in-memory file cache
+ * @param compression     content coding of responses
  */
 public record ServerConfig(
         Path source,
@@ -27,7 +29,9 @@ public record ServerConfig(
         boolean enableWebsocket,
         boolean running,
         TlsConfig tls,
-        Http2Config http2) {
+        Http2Config http2,
+        FileCacheConfig cache,
+        CompressionConfig compression) {
 
     public ServerConfig {
         Objects.requireNonNull(network, "network");
@@ -36,5 +40,7 @@ public record ServerConfig(
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(http2, "http2");
+        Objects.requireNonNull(cache, "cache");
+        Objects.requireNonNull(compression, "compression");
     }
 }

@@ -96,6 +96,19 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.HIDE_DOTFILES),
                 get(ConfigKeys.SYMLINKS_OUTSIDE_ROOT),
                 get(ConfigKeys.CACHE_CONTROL));
+        FileCacheConfig cache = new FileCacheConfig(
+                get(ConfigKeys.CACHE_MAX_BYTES),
+                get(ConfigKeys.CACHE_MAX_FILE_SIZE),
+                get(ConfigKeys.CACHE_REVALIDATE_MS));
+        CompressionConfig compression = new CompressionConfig(
+                get(ConfigKeys.ENABLE_COMPRESSION),
+                get(ConfigKeys.COMPRESSION),
+                get(ConfigKeys.COMPRESSION_LEVEL_GZIP),
+                get(ConfigKeys.COMPRESSION_LEVEL_BROTLI),
+                get(ConfigKeys.COMPRESSION_LEVEL_ZSTD),
+                get(ConfigKeys.COMPRESSION_TYPES),
+                get(ConfigKeys.COMPRESSION_MIN_SIZE),
+                get(ConfigKeys.PRECOMPRESSED));
         LoggingConfig logging = new LoggingConfig(
                 get(ConfigKeys.LOG_FILE),
                 get(ConfigKeys.ACCESS_LOG),
@@ -117,6 +130,6 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.HTTP2_MAX_RESETS),
                 get(ConfigKeys.HTTP2_RESET_WINDOW));
         return new ServerConfig(source, network, http, files, logging,
-                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2);
+                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression);
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,9 @@ final class ValueTypes {
 
     private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
     private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\s]+");
+    /** RFC 9110 §8.3.1 token characters for type and subtype; a subtype may be {@code *} or {@code *+suffix}. */
+    private static final Pattern MEDIA_TYPE_PATTERN = Pattern.compile(
+            "[a-z0-9!#$&^_.+-]+/(\\*|\\*\\+[a-z0-9!#$&^_.-]+|[a-z0-9!#$&^_.+-]+)");
     private static final Pattern IPV4_LIKE = Pattern.compile("[0-9.]+");
     // RFC 1123 host name; '_' is tolerated because it occurs in container and internal DNS names.
     private static final Pattern HOST_NAME = Pattern.compile(
@@ -105,6 +109,35 @@ final class ValueTypes {
         };
     }
 
+    /**
+     * A time for a key named {@code *_ms}: a whole number of milliseconds, or a duration with a unit
+     * ({@code 2s}) for convenience. Shown as milliseconds.
+     */
+    static ValueType<Duration> milliseconds(long min, long max) {
+        return new ValueType<>() {
+            @Override
+            public Duration parse(String raw) throws InvalidValueException {
+                String value = raw.strip();
+                Duration d = null;
+                if (value.matches("[0-9]{1,10}")) {
+                    d = Duration.ofMillis(Long.parseLong(value));
+                } else if (!value.isEmpty() && !Character.isDigit(value.charAt(value.length() - 1))) {
+                    d = DurationParser.parse(value);
+                }
+                if (d != null && d.toMillis() >= min && d.toMillis() <= max) {
+                    return d;
+                }
+                throw new InvalidValueException("expected milliseconds from " + min + " to " + max
+                        + " (e.g. 1000, or with a unit: 2s), got " + Quoting.show(raw));
+            }
+
+            @Override
+            public String format(Duration value) {
+                return Long.toString(value.toMillis());
+            }
+        };
+    }
+
     static ValueType<Duration> duration(Duration min, Duration max) {
         return new ValueType<>() {
             @Override
@@ -162,6 +195,69 @@ final class ValueTypes {
                     }
                 }
                 return names;
+            }
+
+            @Override
+            public String format(List<String> value) {
+                return String.join(",", value);
+            }
+        };
+    }
+
+    /**
+     * Distinct names from {@code allowed}, separated by commas and/or whitespace, order kept (it is a
+     * preference order); case-insensitive, returned in lower case. May be empty.
+     */
+    static ValueType<List<String>> choiceList(List<String> allowed) {
+        return new ValueType<>() {
+            @Override
+            public List<String> parse(String raw) throws InvalidValueException {
+                List<String> names = new ArrayList<>();
+                for (String item : LIST_SEPARATOR.split(raw.strip())) {
+                    String name = item.toLowerCase(Locale.ROOT);
+                    if (name.isEmpty()) {
+                        continue;
+                    }
+                    if (!allowed.contains(name)) {
+                        throw new InvalidValueException("expected a list of " + String.join(", ", allowed)
+                                + ", got " + Quoting.show(item));
+                    }
+                    if (names.contains(name)) {
+                        throw new InvalidValueException(Quoting.show(item) + " is listed twice");
+                    }
+                    names.add(name);
+                }
+                return List.copyOf(names);
+            }
+
+            @Override
+            public String format(List<String> value) {
+                return String.join(",", value);
+            }
+        };
+    }
+
+    /**
+     * Media-type patterns separated by commas and/or whitespace: {@code type/subtype}, {@code type/*} or
+     * {@code type/*+suffix}; case-insensitive, returned in lower case.
+     */
+    static ValueType<List<String>> mediaTypePatterns() {
+        return new ValueType<>() {
+            @Override
+            public List<String> parse(String raw) throws InvalidValueException {
+                List<String> patterns = new ArrayList<>();
+                for (String item : LIST_SEPARATOR.split(raw.strip())) {
+                    String pattern = item.toLowerCase(Locale.ROOT);
+                    if (pattern.isEmpty()) {
+                        continue;
+                    }
+                    if (!MEDIA_TYPE_PATTERN.matcher(pattern).matches()) {
+                        throw new InvalidValueException("expected media types like text/*, application/json or"
+                                + " application/*+json, got " + Quoting.show(item));
+                    }
+                    patterns.add(pattern);
+                }
+                return List.copyOf(patterns);
             }
 
             @Override

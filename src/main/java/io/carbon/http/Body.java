@@ -6,13 +6,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * A response body that the protocol branch writes in the cheapest way its transport allows: bytes as they
  * are, files by sendfile on plain HTTP/1.1 or by chunked reads elsewhere. A body owns what it holds until it
  * is written; a branch that does not write it must {@link #release()} it.
  */
-public sealed interface Body permits Body.Empty, Body.Bytes, Body.FileSegment, Body.Parts {
+public sealed interface Body permits Body.Empty, Body.Bytes, Body.FileSegment, Body.Stream, Body.Parts {
 
     /** Bytes the body will put on the wire. */
     long length();
@@ -38,14 +39,28 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.FileSegment, B
         @Override public void release() { content.release(); }
     }
 
-    /** {@code length} bytes of an open file from {@code offset}; the body owns the channel and closes it. */
-    record FileSegment(FileChannel channel, long offset, long length) implements Body {
+    /**
+     * {@code length} bytes of an open file from {@code offset}; the body owns the channel and closes it.
+     * Where the bytes cannot go by sendfile (TLS, HTTP/2), they are read in chunks on {@code reads}, a
+     * bounded blocking pool, so a cold file never stalls an event loop.
+     */
+    record FileSegment(FileChannel channel, long offset, long length, Executor reads) implements Body {
         @Override public void release() {
             try {
                 channel.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /**
+     * Bytes produced piece by piece (a file read off the event loop, a compressed stream, server-sent
+     * events). {@code length} is -1 when unknown: HTTP/1.1 then uses chunked transfer coding.
+     */
+    record Stream(ChunkSource source, long length) implements Body {
+        @Override public void release() {
+            source.close();
         }
     }
 

@@ -4,15 +4,14 @@ import io.carbon.http.Body;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Builds a {@code multipart/byteranges} body (RFC 9110 §14.6, framing per RFC 2046 §5.1.1) from a file
- * without copying it: boundaries and part headers are small heap buffers, the ranges are file segments.
+ * Builds a {@code multipart/byteranges} body (RFC 9110 §14.6, framing per RFC 2046 §5.1.1) without copying
+ * the content: boundaries and part headers are small heap buffers, the ranges are slices or file segments.
  *
  * <p>Framing: the body starts with {@code --boundary CRLF}, each part has {@code Content-Type} and
  * {@code Content-Range}, an empty line, the bytes; the CRLF before each following delimiter belongs to the
@@ -20,10 +19,13 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class MultipartByteRanges {
 
-    /** Opens a new channel on the file; each segment needs its own because each closes its channel. */
+    /**
+     * The body of one range: a slice of cached bytes, or a file segment on a channel of its own (each
+     * segment closes its channel).
+     */
     @FunctionalInterface
-    public interface ChannelSource {
-        FileChannel open() throws IOException;
+    public interface PartSource {
+        Body part(Ranges.ByteRange range) throws IOException;
     }
 
     private MultipartByteRanges() {
@@ -45,7 +47,7 @@ public final class MultipartByteRanges {
      * @param contentType the representation's Content-Type, repeated in every part (null to omit)
      */
     public static Body build(List<Ranges.ByteRange> ranges, long size, String contentType, String boundary,
-                             ChannelSource files) throws IOException {
+                             PartSource source) throws IOException {
         List<Body> parts = new ArrayList<>(ranges.size() * 2 + 1);
         try {
             boolean firstPart = true;
@@ -60,7 +62,7 @@ public final class MultipartByteRanges {
                 }
                 head.append("Content-Range: ").append(range.contentRange(size)).append("\r\n\r\n");
                 parts.add(ascii(head));
-                parts.add(new Body.FileSegment(files.open(), range.first(), range.length()));
+                parts.add(source.part(range));
                 firstPart = false;
             }
             parts.add(ascii("\r\n--" + boundary + "--\r\n"));

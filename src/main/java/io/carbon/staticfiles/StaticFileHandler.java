@@ -219,14 +219,14 @@ public final class StaticFileHandler implements HttpHandler {
                     Ranges.ByteRange only = ranges.get(0);
                     headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
                     headers.set(HttpHeaderNames.CONTENT_RANGE, only.contentRange(stat.size()));
-                    body = new Body.FileSegment(channel, only.first(), only.length());
+                    body = new Body.FileSegment(channel, only.first(), only.length(), blockingPool);
                     channel = null; // owned by the body now
                 } else {
                     String boundary = MultipartByteRanges.newBoundary();
                     headers.set(HttpHeaderNames.CONTENT_TYPE, MultipartByteRanges.contentType(boundary));
                     // Each part opens its own channel (each segment closes its own); ours is closed below.
                     body = MultipartByteRanges.build(ranges, stat.size(), contentType, boundary,
-                            () -> opener.open(path));
+                            r -> new Body.FileSegment(opener.open(path), r.first(), r.length(), blockingPool));
                 }
                 headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
                 return new Response(HttpResponseStatus.PARTIAL_CONTENT, headers, body);
@@ -237,7 +237,7 @@ public final class StaticFileHandler implements HttpHandler {
             if (head) {
                 return new Response(HttpResponseStatus.OK, headers, Body.EMPTY);
             }
-            Body body = new Body.FileSegment(channel, 0, stat.size());
+            Body body = new Body.FileSegment(channel, 0, stat.size(), blockingPool);
             channel = null;
             return new Response(HttpResponseStatus.OK, headers, body);
         } finally {

@@ -105,7 +105,7 @@ final class H2TestServer implements AutoCloseable {
                     headers.set("Content-Type", "multipart/byteranges; boundary=sep");
                     yield new Response(HttpResponseStatus.PARTIAL_CONTENT, headers, new Body.Parts(List.of(
                             Body.of(Unpooled.copiedBuffer(PART_A, StandardCharsets.US_ASCII)),
-                            new Body.FileSegment(FileChannel.open(file), PART_FILE_OFFSET, PART_FILE_LENGTH),
+                            new Body.FileSegment(FileChannel.open(file), PART_FILE_OFFSET, PART_FILE_LENGTH, Runnable::run),
                             Body.of(Unpooled.copiedBuffer(PART_C, StandardCharsets.US_ASCII)))));
                 }
                 case "/nocontent" -> Response.of(HttpResponseStatus.NO_CONTENT);
@@ -124,7 +124,7 @@ final class H2TestServer implements AutoCloseable {
     private Response fileResponse() throws IOException {
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.set("Content-Type", "application/octet-stream");
-        return new Response(HttpResponseStatus.OK, headers, new Body.FileSegment(FileChannel.open(file), 0, FILE_SIZE));
+        return new Response(HttpResponseStatus.OK, headers, new Body.FileSegment(FileChannel.open(file), 0, FILE_SIZE, Runnable::run));
     }
 
     /** Waits until the listener heard of {@code count} exchanges (it is told after the last write). */

@@ -107,10 +107,10 @@ class RangesTest {
         Path file = Files.writeString(tmp.resolve("f.txt"), "0123456789abcdefghij");
         List<ByteRange> ranges = List.of(new ByteRange(0, 2), new ByteRange(15, 19));
         List<FileChannel> opened = new ArrayList<>();
-        Body body = MultipartByteRanges.build(ranges, 20, "text/plain; charset=utf-8", "BOUND", () -> {
+        Body body = MultipartByteRanges.build(ranges, 20, "text/plain; charset=utf-8", "BOUND", r -> {
             FileChannel ch = FileChannel.open(file);
             opened.add(ch);
-            return ch;
+            return new Body.FileSegment(ch, r.first(), r.length(), Runnable::run);
         });
         try {
             assertThat(opened).hasSize(2);
@@ -139,13 +139,13 @@ class RangesTest {
         Path file = Files.writeString(tmp.resolve("f.txt"), "0123456789");
         List<FileChannel> opened = new ArrayList<>();
         List<ByteRange> ranges = List.of(new ByteRange(0, 1), new ByteRange(4, 5), new ByteRange(8, 9));
-        assertThatThrownBy(() -> MultipartByteRanges.build(ranges, 10, "text/plain", "B", () -> {
+        assertThatThrownBy(() -> MultipartByteRanges.build(ranges, 10, "text/plain", "B", r -> {
             if (opened.size() == 2) {
                 throw new IOException("boom");
             }
             FileChannel ch = FileChannel.open(file);
             opened.add(ch);
-            return ch;
+            return new Body.FileSegment(ch, r.first(), r.length(), Runnable::run);
         })).hasMessage("boom");
         assertThat(opened).hasSize(2).allMatch(ch -> !ch.isOpen());
         // The heap buffers for boundaries were released too: the PARANOID leak detector would report them.
