@@ -5,7 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 /**
  * The last step before any branch frames a response: error statuses get their page, every response gets
  * the standard headers, and the body length becomes {@code Content-Length} unless the status forbids one
- * (RFC 9110 §8.6: never on 1xx and 204; a 304 carries none here).
+ * (RFC 9110 §8.6: never on 1xx and 204; a 304 carries none here) or the length is unknown (a stream).
  */
 public final class ResponseFinisher {
 
@@ -31,7 +31,7 @@ public final class ResponseFinisher {
         int code = finished.status().code();
         if (code < 200 || code == 204 || code == 304) {
             finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-        } else if (!finished.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        } else if (!finished.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && finished.body().length() >= 0) {
             finished.headers().set(HttpHeaderNames.CONTENT_LENGTH, finished.body().length());
         }
         return finished;

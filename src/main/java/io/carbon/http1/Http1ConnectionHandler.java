@@ -1,6 +1,7 @@
 package io.carbon.http1;
 
 import io.carbon.config.HttpConfig;
+import io.carbon.http.BodyPump;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
@@ -25,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -62,6 +64,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean decodedThisRead;
     private boolean partialHead;
+
+    /** The pump of the response being written, when its body is produced over time. */
+    private BodyPump pump;
 
     private Timer timer = Timer.NONE;
     private long deadlineNanos;
@@ -210,12 +215,26 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         int code = finished.status().code();
         boolean withBody = !request.isHead() && code != 204 && code != 304;
-        ResponseWriter.Written written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure);
+        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && code >= 200 && code != 204 && code != 304) {
+            // A body of unknown length (a stream): chunked on HTTP/1.1 (RFC 9112 §7.1); HTTP/1.0 has no
+            // chunked coding, so the end of the body is the end of the connection (RFC 9112 §6.3).
+            if (request.protocol().equals("HTTP/1.0")) {
+                close = true;
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (withBody) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        boolean closeAfter = close;
+        ResponseWriter.Written written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(),
+                withBody, !secure);
+        pump = written.pump();
         written.done().addListener(f -> {
-            exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().get(),
+            pump = null;
+            exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().getAsLong(),
                     System.nanoTime() - request.startNanos());
             responding = false;
-            if (!f.isSuccess() || close) {
+            if (!f.isSuccess() || closeAfter) {
                 ctx.close();
                 return;
             }
@@ -283,7 +302,18 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (pump != null && ctx.channel().isWritable()) {
+            pump.pump();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (pump != null) {
+            pump.abort(new ClosedChannelException());
+        }
         disarm();
         ready.clear();
         receiving = null;

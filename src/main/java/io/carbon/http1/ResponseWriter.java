@@ -1,57 +1,63 @@
 package io.carbon.http1;
 
 import io.carbon.http.Body;
+import io.carbon.http.BodyPump;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
-import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.util.concurrent.Future;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Puts one response on an HTTP/1.1 connection in the cheapest form: a single write for in-memory bodies,
- * the head then sendfile ({@link DefaultFileRegion}) for file bodies on plain connections, or chunked file
- * reads where bytes must pass through the JVM (TLS: {@code SslHandler} cannot take a FileRegion). Counts the
- * body bytes that really left, for the access log.
+ * the head then sendfile ({@link DefaultFileRegion}) for file bodies on plain connections, and a
+ * {@link BodyPump} where bytes must pass through the JVM or are produced over time (files on TLS, where
+ * {@code SslHandler} cannot take a FileRegion; streams). Counts the body bytes that really left, for the
+ * access log.
  */
 final class ResponseWriter {
 
-    /** The last write of the response, and a counter of body bytes written so far. */
-    record Written(ChannelFuture done, AtomicLong bodyBytes) {
+    /**
+     * The response on its way.
+     *
+     * @param done      completes after the last write (fails when a write or a read failed)
+     * @param bodyBytes body bytes written so far
+     * @param pump      the pump writing the body, to be told about writability and disconnects; null when
+     *                  the body went out in whole writes
+     */
+    record Written(Future<?> done, LongSupplier bodyBytes, BodyPump pump) {
     }
-
-    /** 16 KiB: one TLS record's worth of plaintext per read. */
-    private static final int CHUNK_SIZE = 16 * 1024;
 
     private ResponseWriter() {
     }
 
     /**
      * @param withBody false for HEAD and bodiless statuses: the body is released, the headers kept
-     * @param zeroCopy true to send files with sendfile; false needs a ChunkedWriteHandler in the pipeline
+     * @param zeroCopy true to send files with sendfile (plain connections)
      */
     static Written write(ChannelHandlerContext ctx, HttpResponseStatus status, HttpHeaders headers, Body body,
                          boolean withBody, boolean zeroCopy) {
-        AtomicLong sent = new AtomicLong();
         if (!withBody) {
             body.release();
             body = Body.EMPTY;
         }
+        AtomicLong sent = new AtomicLong();
         if (body instanceof Body.Empty) {
             return new Written(ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE)), sent);
+                    Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE)), sent::get, null);
         }
         if (body instanceof Body.Bytes bytes) {
             int length = bytes.content().readableBytes();
@@ -62,24 +68,42 @@ final class ResponseWriter {
                     sent.addAndGet(length);
                 }
             });
-            return new Written(done, sent);
+            return new Written(done, sent::get, null);
         }
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers);
-        ctx.write(head);
-        writeBody(ctx, body, sent, zeroCopy);
-        return new Written(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), sent);
+        ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers));
+        if (zeroCopy && sendfileable(body)) {
+            writeZeroCopy(ctx, body, sent);
+            return new Written(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), sent::get, null);
+        }
+        BodyPump pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
+            @Override
+            public boolean writable() {
+                return ctx.channel().isWritable();
+            }
+
+            @Override
+            public ChannelFuture write(ByteBuf piece, boolean last) {
+                return ctx.write(last ? new DefaultLastHttpContent(piece) : new DefaultHttpContent(piece));
+            }
+
+            @Override
+            public void flush() {
+                ctx.flush();
+            }
+        });
+        pump.pump();
+        return new Written(pump.done(), pump::bytes, pump);
     }
 
-    private static ChunkedNioFile chunks(Body.FileSegment file) {
-        try {
-            return new ChunkedNioFile(file.channel(), file.offset(), file.length(), CHUNK_SIZE);
-        } catch (IOException e) {
-            file.release();
-            throw new UncheckedIOException(e);
+    /** Bytes and file segments only: what sendfile plus plain writes can carry. */
+    private static boolean sendfileable(Body body) {
+        if (body instanceof Body.Parts parts) {
+            return parts.parts().stream().allMatch(ResponseWriter::sendfileable);
         }
+        return body instanceof Body.Bytes || body instanceof Body.FileSegment || body instanceof Body.Empty;
     }
 
-    private static void writeBody(ChannelHandlerContext ctx, Body body, AtomicLong sent, boolean zeroCopy) {
+    private static void writeZeroCopy(ChannelHandlerContext ctx, Body body, AtomicLong sent) {
         if (body instanceof Body.Bytes bytes) {
             int length = bytes.content().readableBytes();
             ctx.write(new DefaultHttpContent(bytes.content())).addListener(f -> {
@@ -87,16 +111,13 @@ final class ResponseWriter {
                     sent.addAndGet(length);
                 }
             });
-        } else if (body instanceof Body.FileSegment file && zeroCopy) {
+        } else if (body instanceof Body.FileSegment file) {
+            // The region closes the segment's channel once written or failed (DefaultFileRegion owns it now).
             DefaultFileRegion region = new DefaultFileRegion(file.channel(), file.offset(), file.length());
             ctx.write(region).addListener(f -> sent.addAndGet(region.transferred()));
-        } else if (body instanceof Body.FileSegment file) {
-            ChunkedNioFile chunks = chunks(file);
-            // ChunkedWriteHandler closes the input (and so the file) when it is done or fails.
-            ctx.write(chunks).addListener(f -> sent.addAndGet(chunks.progress()));
         } else if (body instanceof Body.Parts parts) {
             for (Body part : parts.parts()) {
-                writeBody(ctx, part, sent, zeroCopy);
+                writeZeroCopy(ctx, part, sent);
             }
         }
     }

@@ -1,10 +1,10 @@
 package io.carbon.http2;
 
 import io.carbon.http.Body;
+import io.carbon.http.BodyPump;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -12,10 +12,8 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.Future;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -23,13 +21,11 @@ import java.util.Set;
 /**
  * Puts one response on a stream channel: HEADERS, then the body as DATA frames paced by the stream's
  * writability (which follows the peer's flow-control windows and our outbound buffer), so a 1 GiB file never
- * sits in memory. Files are read in chunks, never as a {@code FileRegion} (the HTTP/2 framing needs the bytes).
- * Counts the body bytes that really left and releases every part of the body on every path.
+ * sits in memory. Files are read in chunks on the blocking pool by {@link BodyPump}, never as a
+ * {@code FileRegion} (the HTTP/2 framing needs the bytes). Counts the body bytes that really left and releases
+ * every part of the body on every path.
  */
 final class Http2ResponseWriter {
-
-    /** Read size for file bodies: the default SETTINGS_MAX_FRAME_SIZE, so one read is one DATA frame. */
-    static final int FILE_CHUNK = 16_384;
 
     /** RFC 9113 §8.2.2: connection-specific fields must not appear in HTTP/2. */
     private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(
@@ -38,139 +34,64 @@ final class Http2ResponseWriter {
             AsciiString.cached("upgrade"));
 
     private final ChannelHandlerContext ctx;
-    private final ChannelPromise done;
-    /** Leaf bodies (Bytes, FileSegment) not yet completely written, in order. */
-    private final ArrayDeque<Body> pending = new ArrayDeque<>();
-    /** Next file position and bytes left of the FileSegment at the head of {@link #pending}. */
-    private long filePosition = -1;
-    private long fileRemaining;
-    private long bodyBytes;
-    private boolean finished;
+    private BodyPump pump;
 
     Http2ResponseWriter(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.done = ctx.newPromise();
     }
 
     /** Body bytes written so far (final once {@link #write}'s future completed). */
     long bodyBytes() {
-        return bodyBytes;
+        return pump == null ? 0 : pump.bytes();
     }
 
     /**
      * @param withBody false for HEAD, 204 and 304: the headers (with Content-Length) go out, the body is released
      * @return completes when the last frame was written, or failed when the stream went away first
      */
-    ChannelFuture write(HttpResponseStatus status, HttpHeaders headers, Body body, boolean withBody) {
+    Future<?> write(HttpResponseStatus status, HttpHeaders headers, Body body, boolean withBody) {
         Http2Headers head = responseHeaders(status, headers);
-        if (withBody) {
-            flatten(body);
-        } else {
+        if (!withBody || body.length() == 0) {
             body.release();
+            return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(head, true));
         }
-        if (pending.isEmpty()) {
-            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(head, true)).addListener(f -> complete(f.cause()));
-            return done;
-        }
-        ctx.write(new DefaultHttp2HeadersFrame(head, false)).addListener(f -> {
-            if (!f.isSuccess()) {
-                complete(f.cause());
+        pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
+            @Override
+            public boolean writable() {
+                return ctx.channel().isWritable();
+            }
+
+            @Override
+            public ChannelFuture write(ByteBuf piece, boolean last) {
+                // Netty's flow controller splits a large piece by window and SETTINGS_MAX_FRAME_SIZE.
+                return ctx.write(new DefaultHttp2DataFrame(piece, last));
+            }
+
+            @Override
+            public void flush() {
+                ctx.flush();
             }
         });
-        pump();
-        return done;
+        ctx.write(new DefaultHttp2HeadersFrame(head, false)).addListener(f -> {
+            if (!f.isSuccess()) {
+                pump.abort(f.cause());
+            }
+        });
+        pump.pump();
+        return pump.done();
     }
 
-    /** Writes DATA frames while the stream is writable; called again when it becomes writable. */
+    /** Writes more when the stream became writable again. */
     void pump() {
-        try {
-            while (!finished && !pending.isEmpty() && ctx.channel().isWritable()) {
-                ByteBuf chunk = nextChunk();
-                boolean last = pending.isEmpty();
-                int length = chunk.readableBytes();
-                ctx.write(new DefaultHttp2DataFrame(chunk, last)).addListener(f -> {
-                    if (!f.isSuccess()) {
-                        complete(f.cause());
-                        return;
-                    }
-                    bodyBytes += length;
-                    if (last) {
-                        complete(null);
-                    }
-                });
-            }
-        } catch (IOException e) {
-            complete(e);
+        if (pump != null) {
+            pump.pump();
         }
-        ctx.flush();
     }
 
     /** The stream is gone (reset, connection closed): frees what was not written. */
     void abort(Throwable cause) {
-        complete(cause);
-    }
-
-    private ByteBuf nextChunk() throws IOException {
-        Body leaf = pending.peek();
-        if (leaf instanceof Body.Bytes bytes) {
-            // The frame takes over the body's reference; Netty's flow controller splits it by window and
-            // SETTINGS_MAX_FRAME_SIZE.
-            pending.poll();
-            return bytes.content();
-        }
-        Body.FileSegment file = (Body.FileSegment) leaf;
-        if (filePosition < 0) {
-            filePosition = file.offset();
-            fileRemaining = file.length();
-        }
-        int size = (int) Math.min(FILE_CHUNK, fileRemaining);
-        ByteBuf chunk = ctx.alloc().ioBuffer(size);
-        try {
-            while (chunk.readableBytes() < size) {
-                int read = chunk.writeBytes(file.channel(), filePosition, size - chunk.readableBytes());
-                if (read < 0) {
-                    throw new EOFException("file shorter than announced");
-                }
-                filePosition += read;
-            }
-        } catch (IOException | RuntimeException e) {
-            chunk.release();
-            throw e instanceof IOException io ? io : new IOException(e);
-        }
-        fileRemaining -= size;
-        if (fileRemaining == 0) {
-            pending.poll();
-            filePosition = -1;
-            file.release();
-        }
-        return chunk;
-    }
-
-    private void complete(Throwable failure) {
-        if (finished) {
-            return;
-        }
-        finished = true;
-        for (Body leaf : pending) {
-            leaf.release();
-        }
-        pending.clear();
-        if (failure == null) {
-            done.trySuccess();
-        } else {
-            done.tryFailure(failure);
-        }
-    }
-
-    private void flatten(Body body) {
-        if (body instanceof Body.Parts parts) {
-            for (Body part : parts.parts()) {
-                flatten(part);
-            }
-        } else if (body.length() == 0) {
-            body.release();
-        } else {
-            pending.add(body);
+        if (pump != null) {
+            pump.abort(cause);
         }
     }
 

@@ -14,7 +14,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedWriteHandler;
 
 /**
  * Builds the pipeline of a connection on the TLS port: TLS (with the certificate current at accept time, so a
@@ -66,7 +65,6 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
             }
             ctx.pipeline()
                     .addLast("http1-codec", new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize()))
-                    .addLast("chunked", new ChunkedWriteHandler())
                     .addLast("http1", new Http1ConnectionHandler(exchanges, http, true));
         }
 
