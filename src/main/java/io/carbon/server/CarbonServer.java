@@ -51,6 +51,7 @@ public final class CarbonServer {
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
     private ThreadPoolExecutor blockingPool;
+    private StaticFileHandler staticFiles;
     private AccessLog accessLog;
     private ReloadableSslContext tlsContext;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
@@ -79,7 +80,9 @@ public final class CarbonServer {
         accessLog = AccessLog.open(config.logging(), log);
         finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
                 ErrorPages.load(config.files().wwwPath()));
-        Router router = new Router(new StaticFileHandler(config.files(), blockingPool));
+        staticFiles = new StaticFileHandler(config.files(), config.cache(), config.compression(), blockingPool);
+        staticFiles.warnings().forEach(log::warn);
+        Router router = new Router(staticFiles);
         Exchanges exchanges = exchanges(router);
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log);
@@ -183,11 +186,13 @@ public final class CarbonServer {
     }
 
     /**
-     * SIGHUP: reopens the access log (after logrotate moved it), reads the error pages again and reloads the
-     * TLS certificate and key. A bad new certificate is reported and the old one stays in use.
+     * SIGHUP: reopens the access log (after logrotate moved it), reads the error pages again, forgets the
+     * file cache (so a deploy is visible at once rather than within cache_revalidate_ms) and reloads the TLS
+     * certificate and key. A bad new certificate is reported and the old one stays in use.
      */
     public void reload() {
         accessLog.reopen();
+        staticFiles.clearCache();
         finisher.errorPages(ErrorPages.load(config.files().wwwPath()));
         if (tlsContext != null) {
             try {
@@ -241,6 +246,9 @@ public final class CarbonServer {
         }
         if (blockingPool != null) {
             blockingPool.shutdownNow();
+        }
+        if (staticFiles != null) {
+            staticFiles.clearCache(); // frees the cached bytes now rather than at the next GC
         }
         if (accessLog != null) {
             accessLog.close();

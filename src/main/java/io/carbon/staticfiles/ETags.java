@@ -30,6 +30,15 @@ public final class ETags {
                 + Long.toHexString(identity) + '"';
     }
 
+    /**
+     * The ETag of a content-coded representation derived from {@code etag}: {@code "abc"} becomes
+     * {@code "abc-br"}. RFC 9110 §8.8.3 requires a different strong validator for a different representation,
+     * or a cache could combine identity and compressed bytes in one range response.
+     */
+    public static String withSuffix(String etag, String suffix) {
+        return etag.substring(0, etag.length() - 1) + '-' + suffix + '"';
+    }
+
     /** An HTTP-date in IMF-fixdate form (RFC 9110 §5.6.7), seconds precision. */
     public static String httpDate(long epochSeconds) {
         return DateFormatter.format(new Date(epochSeconds * 1000L));

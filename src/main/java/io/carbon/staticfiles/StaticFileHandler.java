@@ -1,14 +1,18 @@
 package io.carbon.staticfiles;
 
+import io.carbon.compression.AcceptEncoding;
+import io.carbon.compression.Compressors;
+import io.carbon.compression.ContentCoding;
+import io.carbon.config.CompressionConfig;
+import io.carbon.config.FileCacheConfig;
 import io.carbon.config.FilesConfig;
-import io.carbon.http.Body;
 import io.carbon.http.HttpHandler;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
@@ -21,27 +25,30 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
 
 /**
  * Serves GET and HEAD from {@code www_path}: safe path resolution, index files, directory redirects,
- * Content-Type, validators, conditional requests and ranges. File system work runs on the blocking pool.
+ * Content-Type, validators, content negotiation, conditional requests and ranges.
  *
- * <p>Responses: 200/206 carry Content-Type, an explicit Content-Length, ETag, Last-Modified,
- * {@code Accept-Ranges: bytes} and Cache-Control (when configured), and a zero-copy
- * {@link Body.FileSegment} body. 304 carries ETag, Last-Modified and Cache-Control and no Content-Length
- * (RFC 9110 §15.4.5, §8.6). Errors (400, 403, 404, 412, 416, 500, 503) and the 301 directory redirect are
- * {@code Response.of(status)} with an empty body and no Content-Length: the protocol branch supplies the
- * error page and frames it.
+ * <p>Hot files answer on the event loop from the {@link FileCache}: a lookup, a few headers and a retained
+ * slice of cached bytes, no system call. Everything that touches the disk (resolving symlinks, stat, open,
+ * read, compressing) runs on the bounded blocking pool: cold files, files due for revalidation, files above
+ * {@code cache_max_file_size} (sent by sendfile, or in chunks read on the pool), and compressed variants,
+ * which are made once per file version and then kept beside the file in the cache.
  *
- * <p>HEAD: no body channel is opened (readability is checked with access(2) so HEAD and GET agree on 403),
- * and Range is ignored, because RFC 9110 §14.2 defines range handling for GET only and requires a server to
- * ignore Range for other methods.
+ * <p>Errors (400, 403, 404, 406, 412, 416, 500) and the 301 directory redirect are {@code Response.of(status)}
+ * with an empty body: the branch adds the error page. Failures (a bug, the pool being full) complete the
+ * future exceptionally, and {@link io.carbon.http.Exchanges} answers 500 (logged) or 503 with Retry-After.
  */
 public final class StaticFileHandler implements HttpHandler {
 
@@ -51,40 +58,114 @@ public final class StaticFileHandler implements HttpHandler {
         FileChannel open(Path path) throws IOException;
     }
 
+    /** Where a request path leads on disk, once symlinks and index files are resolved. */
+    private sealed interface Target permits FileTarget, StatusTarget, RedirectTarget {
+    }
+
+    /** @param requested the path as asked (sidecars are looked for next to it), {@code real} the file read */
+    private record FileTarget(Path requested, Path real, FileStat stat, String fileName) implements Target {
+    }
+
+    private record StatusTarget(HttpResponseStatus status) implements Target {
+    }
+
+    private record RedirectTarget() implements Target {
+    }
+
     private final FilesConfig config;
     private final Executor blockingPool;
     private final PathResolver resolver;
     private final MimeTypes mimeTypes;
     private final FileOpener opener;
     private final LongSupplier nowSeconds;
+    private final FileCache cache;
+    private final long maxCachedFileSize;
+    private final FileLoader loader;
+    private final CompressionPolicy compression;
+    private final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+    /** Variants being made now, so a burst of requests compresses a file once, not once per request. */
+    private final Map<String, CompletableFuture<CachedVariant>> variantsInFlight = new ConcurrentHashMap<>();
 
-    public StaticFileHandler(FilesConfig config, Executor blockingPool) {
-        this(config, blockingPool, new MimeTypes(), p -> FileChannel.open(p, StandardOpenOption.READ),
-                () -> System.currentTimeMillis() / 1000L);
+    public StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionConfig compression,
+                             Executor blockingPool) {
+        this(config, cacheConfig, new CompressionPolicy(compression, new Compressors(compression.gzipLevel(),
+                        compression.brotliLevel(), compression.zstdLevel())), blockingPool, new MimeTypes(),
+                p -> FileChannel.open(p, StandardOpenOption.READ), () -> System.currentTimeMillis() / 1000L,
+                System::nanoTime);
     }
 
-    StaticFileHandler(FilesConfig config, Executor blockingPool, MimeTypes mimeTypes, FileOpener opener,
-                      LongSupplier nowSeconds) {
+    StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionPolicy compression,
+                      Executor blockingPool, MimeTypes mimeTypes, FileOpener opener, LongSupplier nowSeconds,
+                      LongSupplier nanoClock) {
         this.config = config;
         this.blockingPool = blockingPool;
         this.resolver = new PathResolver(config);
         this.mimeTypes = mimeTypes;
         this.opener = opener;
         this.nowSeconds = nowSeconds;
+        this.cache = cacheConfig.enabled() ? new FileCache(cacheConfig, nanoClock) : null;
+        this.maxCachedFileSize = cacheConfig.maxFileSize();
+        this.loader = new FileLoader(opener, mimeTypes, alloc);
+        this.compression = compression;
     }
 
-    /**
-     * Serves on the blocking pool. Failures (a bug, or the bounded pool being full) complete the future
-     * exceptionally: {@link io.carbon.http.Exchanges} turns them into 500 (logged) or 503 with Retry-After,
-     * the same for every feature.
-     */
+    /** Why a configured coding cannot be produced here (a native library failed to load), for the log. */
+    public List<String> warnings() {
+        List<String> warnings = new ArrayList<>();
+        Compressors compressors = compression.compressors();
+        for (ContentCoding coding : ContentCoding.values()) {
+            if (!compressors.available(coding)) {
+                warnings.add(coding.token() + " compression unavailable: " + compressors.unavailableReason(coding));
+            }
+        }
+        return warnings;
+    }
+
+    /** Forgets every cached file (reload, shutdown); bytes still being sent are freed when sent. */
+    public void clearCache() {
+        if (cache != null) {
+            cache.clear();
+        }
+    }
+
+    /** Bytes the cache holds now, for tests. */
+    long cachedBytes() {
+        return cache == null ? 0 : cache.weightedSize();
+    }
+
     @Override
     public CompletableFuture<Response> handle(Request request) {
+        PathResolver.Resolution lexical = resolver.resolve(request.rawPath());
+        if (lexical instanceof PathResolver.Rejected rejected) {
+            return CompletableFuture.completedFuture(Response.of(rejected.status()));
+        }
+        PathResolver.Found found = (PathResolver.Found) lexical;
+        String key = found.trailingSlash() ? found.path() + "/" : found.path().toString();
+        if (cache != null) {
+            CacheEntry entry = cache.fresh(key);
+            if (entry != null) {
+                // The fast path, on the event loop: no system call.
+                CompletableFuture<Response> answer = fromCache(request, key, entry);
+                if (answer != null) {
+                    return answer;
+                }
+            }
+        }
+        return onPool(() -> serve(request, found, key, true));
+    }
+
+    private CompletableFuture<Response> onPool(Work work) {
         CompletableFuture<Response> future = new CompletableFuture<>();
         try {
             blockingPool.execute(() -> {
                 try {
-                    future.complete(serve(request));
+                    work.run().whenComplete((response, failure) -> {
+                        if (failure != null) {
+                            future.completeExceptionally(failure);
+                        } else {
+                            future.complete(response);
+                        }
+                    });
                 } catch (Throwable t) {
                     future.completeExceptionally(t);
                 }
@@ -95,47 +176,310 @@ public final class StaticFileHandler implements HttpHandler {
         return future;
     }
 
-    private Response serve(Request request) {
-        PathResolver.Resolution lexical = resolver.resolve(request.rawPath());
-        if (lexical instanceof PathResolver.Rejected rejected) {
-            return Response.of(rejected.status());
+    @FunctionalInterface
+    private interface Work {
+        CompletableFuture<Response> run() throws IOException;
+    }
+
+    // ---- the cached path -------------------------------------------------------------------------------
+
+    /** The answer from memory, or null when it needs the disk (evicted meanwhile). Any thread. */
+    private CompletableFuture<Response> fromCache(Request request, String key, CacheEntry entry) {
+        if (entry instanceof CachedMissing) {
+            return CompletableFuture.completedFuture(Response.of(HttpResponseStatus.NOT_FOUND));
         }
-        PathResolver.Found found = (PathResolver.Found) lexical;
+        return negotiate(request, key, (CachedFile) entry, ((CachedFile) entry).offered());
+    }
+
+    private CompletableFuture<Response> negotiate(Request request, String key, CachedFile file,
+                                                  List<ContentCoding> candidates) {
+        AcceptEncoding.Selection selection = AcceptEncoding.parse(acceptEncoding(request)).select(candidates);
+        boolean varies = !file.offered().isEmpty();
+        if (selection.notAcceptable()) {
+            return CompletableFuture.completedFuture(notAcceptable(varies));
+        }
+        ContentCoding coding = selection.coding();
+        if (coding == null) {
+            Representation identity = new Representation(file.etag(), file.stat().mtimeSeconds(),
+                    file.contentType(), null, file.content().length(), varies);
+            return answer(request, identity, file.content());
+        }
+        CachedVariant variant = cache.variant(key, file, coding);
+        if (variant != null) {
+            return withVariant(request, key, file, candidates, variant);
+        }
+        // Made once, off the event loop; the response continues when it is ready.
+        return variantFor(key, file, coding).handle((made, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                return cause instanceof Contents.Evicted ? diskOnly(request, key)
+                        : CompletableFuture.<Response>failedFuture(cause);
+            }
+            CompletableFuture<Response> answer = withVariant(request, key, file, candidates, made);
+            return answer != null ? answer : diskOnly(request, key);
+        }).thenCompose(answer -> answer);
+    }
+
+    /**
+     * Serves from disk without the cache: the cached bytes were evicted under this request, and going
+     * through the cache again could meet the same fate (a cache too small for the file).
+     */
+    private CompletableFuture<Response> diskOnly(Request request, String key) {
+        PathResolver.Found found = (PathResolver.Found) resolver.resolve(request.rawPath());
+        return onPool(() -> serve(request, found, key, false));
+    }
+
+    private CompletableFuture<Response> withVariant(Request request, String key, CachedFile file,
+                                                    List<ContentCoding> candidates, CachedVariant variant) {
+        if (!variant.worthSending()) {
+            // Coding made it no smaller: never send it, choose again among the rest.
+            List<ContentCoding> rest = new ArrayList<>(candidates);
+            rest.remove(variant.coding());
+            return negotiate(request, key, file, rest);
+        }
+        Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.contentType(),
+                variant.coding(), variant.bytes().length(), true);
+        return answer(request, rep, variant.bytes());
+    }
+
+    private CompletableFuture<Response> answer(Request request, Representation rep, SharedBytes bytes) {
         try {
-            PathResolver.Resolution confined = resolver.confine(found.path());
-            if (confined instanceof PathResolver.Rejected rejected) {
-                return Response.of(rejected.status());
-            }
-            Path real = ((PathResolver.Found) confined).path();
-            FileStat stat = FileStat.read(real);
-            if (stat.directory()) {
-                if (!found.trailingSlash()) {
-                    return redirectToDirectory(request);
-                }
-                return serveIndex(request, found.path());
-            }
-            if (found.trailingSlash() || !stat.regularFile()) {
-                // "/file.html/" names a directory that does not exist; FIFOs, devices and sockets are not
-                // content to serve (reading a FIFO would block a pool thread forever).
-                return Response.of(HttpResponseStatus.NOT_FOUND);
-            }
-            return serveFile(request, real, stat, found.path().getFileName().toString());
+            return done(FileResponses.build(request, rep, Contents.memory(bytes), config.cacheControl(),
+                    nowSeconds.getAsLong()));
+        } catch (Contents.Evicted e) {
+            return null;
         } catch (IOException e) {
-            return errorFor(e);
+            return CompletableFuture.failedFuture(e); // memory content does no I/O
         }
     }
 
-    private Response serveIndex(Request request, Path directory) throws IOException {
-        for (String index : config.indexFiles()) {
-            PathResolver.Resolution confined = resolver.confine(directory.resolve(index));
-            if (confined instanceof PathResolver.Found file) {
-                FileStat stat = FileStat.read(file.path());
-                if (stat.regularFile()) {
-                    return serveFile(request, file.path(), stat, index);
+    private CompletableFuture<CachedVariant> variantFor(String key, CachedFile file, ContentCoding coding) {
+        String flightKey = FileCache.variantKey(key, coding) + '\0' + file.etag();
+        CompletableFuture<CachedVariant> mine = new CompletableFuture<>();
+        CompletableFuture<CachedVariant> existing = variantsInFlight.putIfAbsent(flightKey, mine);
+        if (existing != null) {
+            return existing;
+        }
+        try {
+            blockingPool.execute(() -> {
+                try {
+                    CachedVariant variant = makeVariant(file, coding);
+                    cache.putVariant(key, variant);
+                    mine.complete(variant);
+                } catch (Throwable t) {
+                    mine.completeExceptionally(t);
+                } finally {
+                    variantsInFlight.remove(flightKey, mine);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            variantsInFlight.remove(flightKey, mine);
+            mine.completeExceptionally(e);
+        }
+        return mine;
+    }
+
+    /** Reads the sidecar, or compresses the cached bytes; blocking, CPU-heavy. */
+    private CachedVariant makeVariant(CachedFile file, ContentCoding coding) throws IOException {
+        CachedFile.Sidecar sidecar = file.sidecars().get(coding);
+        if (sidecar != null) {
+            ByteBuf bytes = loader.readSidecar(sidecar);
+            return new CachedVariant(file.etag(), coding, bytes == null ? null : new SharedBytes(bytes), sidecar.etag());
+        }
+        ByteBuf identity = file.content().all();
+        if (identity == null) {
+            throw new Contents.Evicted();
+        }
+        try {
+            ByteBuf compressed = compression.compressors().compress(coding, identity, alloc);
+            if (compressed.readableBytes() >= identity.readableBytes()) {
+                compressed.release();
+                return new CachedVariant(file.etag(), coding, null, null);
+            }
+            return new CachedVariant(file.etag(), coding, new SharedBytes(compressed),
+                    ETags.withSuffix(file.etag(), coding.token()));
+        } finally {
+            identity.release();
+        }
+    }
+
+    // ---- the disk path (blocking pool) -----------------------------------------------------------------
+
+    private CompletableFuture<Response> serve(Request request, PathResolver.Found found, String key,
+                                              boolean useCache) throws IOException {
+        boolean cached = useCache && cache != null;
+        if (cached) {
+            CacheEntry fresh = cache.fresh(key); // another request may have refreshed it meanwhile
+            if (fresh != null) {
+                CompletableFuture<Response> answer = fromCache(request, key, fresh);
+                if (answer != null) {
+                    return answer;
                 }
             }
         }
-        return Response.of(HttpResponseStatus.NOT_FOUND); // no directory listings
+        Target target;
+        try {
+            target = resolve(found);
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            // Negative caching: a flood of requests for a missing file costs one stat per interval.
+            if (cached) {
+                cache.put(key, new CachedMissing(cache.now()));
+            }
+            return done(Response.of(HttpResponseStatus.NOT_FOUND));
+        } catch (IOException e) {
+            return done(errorFor(e));
+        }
+        if (target instanceof StatusTarget status) {
+            return done(Response.of(status.status()));
+        }
+        if (target instanceof RedirectTarget) {
+            return done(redirectToDirectory(request));
+        }
+        FileTarget file = (FileTarget) target;
+        try {
+            if (cached && file.stat().size() <= maxCachedFileSize) {
+                CompletableFuture<Response> answer = serveCached(request, key, file);
+                if (answer != null) {
+                    return answer;
+                }
+            }
+            return done(serveUncached(request, file));
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return done(Response.of(HttpResponseStatus.NOT_FOUND)); // removed while we read it
+        } catch (IOException e) {
+            return done(errorFor(e));
+        }
+    }
+
+    /** Revalidates or (re)loads the cache entry; null when the file cannot be cached right now. */
+    private CompletableFuture<Response> serveCached(Request request, String key, FileTarget target)
+            throws IOException {
+        Map<ContentCoding, CachedFile.Sidecar> sidecars = compression.precompressed()
+                ? FileLoader.sidecars(resolver, target.requested(), target.stat()) : Map.of();
+        CacheEntry old = cache.any(key);
+        long now = cache.now();
+        if (old instanceof CachedFile file && file.sameVersion(target.real(), target.stat(), sidecars)) {
+            file.checked(now); // unchanged on disk: good for another interval
+            return fromCache(request, key, file);
+        }
+        FileLoader.Snapshot snapshot = loader.read(target.real(), target.stat());
+        if (snapshot == null) {
+            return null; // kept changing while we read it: serve it from disk this time
+        }
+        FileStat stat = snapshot.stat();
+        String etag = ETags.etag(stat);
+        String contentType;
+        try {
+            contentType = loader.contentType(target.fileName(), etag, snapshot.bytes());
+        } catch (IOException | RuntimeException e) {
+            snapshot.bytes().release();
+            throw e;
+        }
+        List<ContentCoding> offered = compression.forCached(sidecars.keySet(), contentType, stat.size());
+        CachedFile loaded = new CachedFile(target.real(), stat, etag, contentType, new SharedBytes(snapshot.bytes()),
+                sidecars, offered, now);
+        cache.put(key, loaded);
+        return fromCache(request, key, loaded);
+    }
+
+    private Response serveUncached(Request request, FileTarget target) throws IOException {
+        boolean head = request.isHead();
+        Path path = target.real();
+        FileStat stat = target.stat();
+        FileChannel channel = null;
+        try {
+            if (head) {
+                // No descriptor for HEAD; access(2) tells whether GET would be allowed, so both agree on 403.
+                if (!Files.isReadable(path)) {
+                    return Response.of(HttpResponseStatus.FORBIDDEN);
+                }
+            } else {
+                channel = opener.open(path);
+                if (channel.size() != stat.size()) {
+                    stat = FileStat.read(path); // changed between stat and open: describe what we will send
+                }
+            }
+            String etag = ETags.etag(stat);
+            final FileChannel source = channel;
+            String contentType = mimeTypes.contentType(target.fileName(), etag, () -> prefix(path, source));
+            Map<ContentCoding, CachedFile.Sidecar> sidecars = compression.precompressed()
+                    ? FileLoader.sidecars(resolver, target.requested(), stat) : Map.of();
+            // A streamed coding has no length: never for ranges (answered from identity) or HTTP/1.0 (no chunks).
+            boolean streamable = !(request.headers().contains(HttpHeaderNames.RANGE)
+                    && HttpMethod.GET.equals(request.method())) && !request.protocol().equals("HTTP/1.0");
+            List<ContentCoding> offered = compression.forUncached(sidecars.keySet(), contentType, stat.size(),
+                    streamable);
+            boolean varies = !offered.isEmpty();
+            AcceptEncoding.Selection selection = AcceptEncoding.parse(acceptEncoding(request)).select(offered);
+            if (selection.notAcceptable()) {
+                return notAcceptable(varies);
+            }
+            ContentCoding coding = selection.coding();
+            long now = nowSeconds.getAsLong();
+            if (coding == null) {
+                Representation rep = new Representation(etag, stat.mtimeSeconds(), contentType, null, stat.size(),
+                        varies);
+                channel = null; // the content owns it now
+                return FileResponses.build(request, rep, Contents.file(path, source, stat.size(), opener,
+                        blockingPool), config.cacheControl(), now);
+            }
+            CachedFile.Sidecar sidecar = sidecars.get(coding);
+            if (sidecar != null) {
+                FileChannel coded = head ? null : opener.open(sidecar.path());
+                Representation rep = new Representation(sidecar.etag(), stat.mtimeSeconds(), contentType, coding,
+                        sidecar.stat().size(), true);
+                return FileResponses.build(request, rep, Contents.file(sidecar.path(), coded, sidecar.stat().size(),
+                        opener, blockingPool), config.cacheControl(), now);
+            }
+            // gzip while sending: the file is too large to keep a compressed copy of.
+            Representation rep = new Representation(ETags.withSuffix(etag, coding.token()), stat.mtimeSeconds(),
+                    contentType, coding, -1, true);
+            FileChannel streamed = head ? null : channel;
+            channel = null;
+            FileResponses.Content content = streamed == null ? Contents.file(path, null, -1, opener, blockingPool)
+                    : Contents.stream(new GzipFileSource(streamed, stat.size(), compression.gzipLevel(), blockingPool));
+            return FileResponses.build(request, rep, content, config.cacheControl(), now);
+        } finally {
+            if (channel != null) {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    /** Follows symlinks (confined to the root), directories and index files to what will be served. */
+    private Target resolve(PathResolver.Found found) throws IOException {
+        PathResolver.Resolution confined = resolver.confine(found.path());
+        if (confined instanceof PathResolver.Rejected rejected) {
+            return new StatusTarget(rejected.status());
+        }
+        Path real = ((PathResolver.Found) confined).path();
+        FileStat stat = FileStat.read(real);
+        if (stat.directory()) {
+            if (!found.trailingSlash()) {
+                return new RedirectTarget();
+            }
+            for (String index : config.indexFiles()) {
+                Path requested = found.path().resolve(index);
+                if (resolver.confine(requested) instanceof PathResolver.Found file) {
+                    try {
+                        FileStat indexStat = FileStat.read(file.path());
+                        if (indexStat.regularFile()) {
+                            return new FileTarget(requested, file.path(), indexStat, index);
+                        }
+                    } catch (NoSuchFileException e) {
+                        // try the next index name
+                    }
+                }
+            }
+            return new StatusTarget(HttpResponseStatus.NOT_FOUND); // no directory listings
+        }
+        if (found.trailingSlash() || !stat.regularFile()) {
+            // "/file.html/" names a directory that does not exist; FIFOs, devices and sockets are not
+            // content to serve (reading a FIFO would block a pool thread forever).
+            return new StatusTarget(HttpResponseStatus.NOT_FOUND);
+        }
+        return new FileTarget(found.path(), real, stat, found.path().getFileName().toString());
     }
 
     /**
@@ -156,95 +500,26 @@ public final class StaticFileHandler implements HttpHandler {
         return response;
     }
 
-    private Response serveFile(Request request, Path path, FileStat stat, String fileName) throws IOException {
-        boolean head = request.isHead();
-        FileChannel channel = null;
-        try {
-            if (head) {
-                if (!Files.isReadable(path)) {
-                    return Response.of(HttpResponseStatus.FORBIDDEN);
-                }
-            } else {
-                channel = opener.open(path);
-                if (channel.size() != stat.size()) {
-                    // Changed between stat and open: describe what we will actually send.
-                    stat = FileStat.read(path);
-                }
-            }
-            String etag = ETags.etag(stat);
-            long lastModified = stat.mtimeSeconds();
-            long now = nowSeconds.getAsLong();
-
-            HttpHeaders headers = new DefaultHttpHeaders();
-            headers.set(HttpHeaderNames.ETAG, etag);
-            headers.set(HttpHeaderNames.LAST_MODIFIED, ETags.httpDate(lastModified));
-            if (!config.cacheControl().isEmpty()) {
-                headers.set(HttpHeaderNames.CACHE_CONTROL, config.cacheControl());
-            }
-
-            switch (Preconditions.evaluate(request.method(), request.headers(), etag, lastModified, now)) {
-                case NOT_MODIFIED:
-                    // No content and no Content-Length (RFC 9110 §15.4.5); the validators and Cache-Control
-                    // let the client refresh its stored response.
-                    return new Response(HttpResponseStatus.NOT_MODIFIED, headers, Body.EMPTY);
-                case PRECONDITION_FAILED:
-                    return Response.of(HttpResponseStatus.PRECONDITION_FAILED);
-                default:
-                    break;
-            }
-
-            final FileChannel source = channel;
-            String contentType = mimeTypes.contentType(fileName, etag, () -> prefix(path, source));
-            headers.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-
-            Ranges.Decision decision = new Ranges.Full();
-            String range = request.headers().get(HttpHeaderNames.RANGE);
-            // Range is defined for GET only (RFC 9110 §14.2); If-Range false means "send it all" (§13.1.5).
-            if (range != null && HttpMethod.GET.equals(request.method())
-                    && Ranges.ifRangeAllows(request.headers().get(HttpHeaderNames.IF_RANGE), etag, lastModified,
-                    now)) {
-                decision = Ranges.evaluate(range, stat.size());
-            }
-
-            if (decision instanceof Ranges.Unsatisfiable) {
-                Response response = Response.of(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
-                response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + stat.size());
-                response.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-                return response;
-            }
-            if (decision instanceof Ranges.Partial partial) {
-                List<Ranges.ByteRange> ranges = partial.ranges();
-                Body body;
-                if (ranges.size() == 1) {
-                    Ranges.ByteRange only = ranges.get(0);
-                    headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-                    headers.set(HttpHeaderNames.CONTENT_RANGE, only.contentRange(stat.size()));
-                    body = new Body.FileSegment(channel, only.first(), only.length(), blockingPool);
-                    channel = null; // owned by the body now
-                } else {
-                    String boundary = MultipartByteRanges.newBoundary();
-                    headers.set(HttpHeaderNames.CONTENT_TYPE, MultipartByteRanges.contentType(boundary));
-                    // Each part opens its own channel (each segment closes its own); ours is closed below.
-                    body = MultipartByteRanges.build(ranges, stat.size(), contentType, boundary,
-                            r -> new Body.FileSegment(opener.open(path), r.first(), r.length(), blockingPool));
-                }
-                headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
-                return new Response(HttpResponseStatus.PARTIAL_CONTENT, headers, body);
-            }
-
-            headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, stat.size());
-            if (head) {
-                return new Response(HttpResponseStatus.OK, headers, Body.EMPTY);
-            }
-            Body body = new Body.FileSegment(channel, 0, stat.size(), blockingPool);
-            channel = null;
-            return new Response(HttpResponseStatus.OK, headers, body);
-        } finally {
-            if (channel != null) {
-                closeQuietly(channel);
-            }
+    /** RFC 9110 §12.5.3: identity refused and no coding we have is acceptable. */
+    private static Response notAcceptable(boolean varies) {
+        Response response = Response.of(HttpResponseStatus.NOT_ACCEPTABLE);
+        if (varies) {
+            response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
         }
+        return response;
+    }
+
+    /** All Accept-Encoding field lines as one list (RFC 9110 §5.3), or null when there is none. */
+    private static String acceptEncoding(Request request) {
+        List<String> lines = request.headers().getAll(HttpHeaderNames.ACCEPT_ENCODING);
+        if (lines.isEmpty()) {
+            return null;
+        }
+        return lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
+    }
+
+    private static CompletableFuture<Response> done(Response response) {
+        return CompletableFuture.completedFuture(response);
     }
 
     /** The first bytes for content sniffing, read without moving the channel's position. */

@@ -1,5 +1,8 @@
 package io.carbon.staticfiles;
 
+import io.carbon.compression.Compressors;
+import io.carbon.config.CompressionConfig;
+import io.carbon.config.FileCacheConfig;
 import io.carbon.config.FilesConfig;
 import io.carbon.http.Body;
 import io.carbon.http.Request;
@@ -23,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +37,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** File semantics on the disk path (no cache, no compression); the cache has its own tests. */
 class StaticFileHandlerTest {
+
+    static final FileCacheConfig NO_CACHE = new FileCacheConfig(0, 0, Duration.ZERO);
+    static final CompressionPolicy NO_COMPRESSION = new CompressionPolicy(
+            new CompressionConfig(false, List.of(), 6, 6, 6, List.of(), 1024, false), new Compressors(6, 6, 6));
 
     static final String CONTENT = "<!doctype html><p>hello</p>\n"; // 28 bytes
     static final Instant MTIME = Instant.parse("2024-05-01T10:00:00Z");
@@ -86,9 +95,9 @@ class StaticFileHandlerTest {
     @Test
     void aFullBlockingPoolFailsTheFutureForTheSharedLoadSheddingAnswer() {
         StaticFileHandler rejecting = new StaticFileHandler(
-                new FilesConfig(root, List.of("index.html"), true, false, "no-cache"),
+                new FilesConfig(root, List.of("index.html"), true, false, "no-cache"), NO_CACHE, NO_COMPRESSION,
                 task -> { throw new java.util.concurrent.RejectedExecutionException("full"); },
-                new MimeTypes(), p -> FileChannel.open(p), () -> NOW);
+                new MimeTypes(), p -> FileChannel.open(p), () -> NOW, System::nanoTime);
         var future = rejecting.handle(io.carbon.http.Request.of(HttpMethod.GET, "/index.html",
                 new io.netty.handler.codec.http.DefaultHttpHeaders(), "HTTP/1.1",
                 new java.net.InetSocketAddress("127.0.0.1", 1), false));
@@ -97,7 +106,8 @@ class StaticFileHandlerTest {
     }
 
     private StaticFileHandler handler(FilesConfig config, StaticFileHandler.FileOpener opener) {
-        return new StaticFileHandler(config, pool, new MimeTypes(), opener, () -> NOW);
+        return new StaticFileHandler(config, NO_CACHE, NO_COMPRESSION, pool, new MimeTypes(), opener, () -> NOW,
+                System::nanoTime);
     }
 
     private void write(String name, String content) throws IOException {

@@ -1,0 +1,18 @@
+package io.carbon.staticfiles;
+
+import io.carbon.compression.ContentCoding;
+
+/**
+ * The representation chosen for one response (RFC 9110 §3.2): the file as it is, or one of its content-coded
+ * variants, with its own validator and length.
+ *
+ * @param etag         strong ETag of exactly these bytes
+ * @param lastModified the file's modification time, seconds
+ * @param contentType  the file's media type (the same for every coding)
+ * @param coding       null for identity
+ * @param length       bytes, or -1 when produced as a stream of unknown length
+ * @param varies       true when the choice depended on Accept-Encoding (then {@code Vary: Accept-Encoding})
+ */
+record Representation(String etag, long lastModified, String contentType, ContentCoding coding, long length,
+                      boolean varies) {
+}
