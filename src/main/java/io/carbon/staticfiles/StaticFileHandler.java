@@ -331,6 +331,9 @@ public final class StaticFileHandler implements HttpHandler {
             return done(errorFor(e));
         }
         if (target instanceof StatusTarget status) {
+            if (cached && status.status().equals(HttpResponseStatus.NOT_FOUND)) {
+                cache.put(key, new CachedMissing(cache.now()));
+            }
             return done(Response.of(status.status()));
         }
         if (target instanceof RedirectTarget) {
@@ -410,7 +413,10 @@ public final class StaticFileHandler implements HttpHandler {
                     && HttpMethod.GET.equals(request.method())) && !request.protocol().equals("HTTP/1.0");
             List<ContentCoding> offered = compression.forUncached(sidecars.keySet(), contentType, stat.size(),
                     streamable);
-            boolean varies = !offered.isEmpty();
+            // Vary whenever some request could get a coding, even if this one cannot (a cache must not hand
+            // this identity 206 or 200 to a client that asked differently).
+            boolean varies = !offered.isEmpty()
+                    || !compression.forUncached(sidecars.keySet(), contentType, stat.size(), true).isEmpty();
             AcceptEncoding.Selection selection = AcceptEncoding.parse(acceptEncoding(request)).select(offered);
             if (selection.notAcceptable()) {
                 return notAcceptable(varies);

@@ -1,11 +1,14 @@
 package io.carbon.staticfiles;
 
 import io.carbon.http.Body;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
 
 /** Test helper: the bytes a body would put on the wire (does not release it). */
 final class Bodies {
@@ -33,6 +36,20 @@ final class Bodies {
                 position += n;
             }
             out.write(buffer.array());
+        } else if (body instanceof Body.Stream stream) {
+            // Drains the source (a stream can be read once); releasing the body afterwards closes it.
+            try {
+                for (ByteBuf piece = stream.source().next(ByteBufAllocator.DEFAULT).get(10, TimeUnit.SECONDS);
+                     piece != null; piece = stream.source().next(ByteBufAllocator.DEFAULT).get(10, TimeUnit.SECONDS)) {
+                    try {
+                        out.write(ByteBufUtil.getBytes(piece));
+                    } finally {
+                        piece.release();
+                    }
+                }
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
         } else if (body instanceof Body.Parts parts) {
             for (Body part : parts.parts()) {
                 write(part, out);
