@@ -75,6 +75,8 @@ final class ResponseWriter {
             writeZeroCopy(ctx, body, sent);
             return new Written(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), sent::get, null);
         }
+        // The head goes out now: a stream's first piece may take a while (server-sent events, a slow disk).
+        ctx.flush();
         BodyPump pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
             @Override
             public boolean writable() {

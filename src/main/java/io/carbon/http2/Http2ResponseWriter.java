@@ -77,6 +77,9 @@ final class Http2ResponseWriter {
                 pump.abort(f.cause());
             }
         });
+        if (!(body instanceof Body.Bytes)) {
+            ctx.flush(); // the first piece of a file or stream may take a while
+        }
         pump.pump();
         return pump.done();
     }

@@ -98,6 +98,11 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Reads up to {@code count} bytes, whatever they are (to leave in the middle of a body). */
+    public byte[] readSome(int count) throws IOException {
+        return in.readNBytes(count);
+    }
+
     public void timeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }
