@@ -12,6 +12,7 @@ import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.carbon.staticfiles.StaticFileHandler;
+import io.carbon.config.FileCacheConfig;
 import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
@@ -23,6 +24,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.internal.PlatformDependent;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -80,7 +82,8 @@ public final class CarbonServer {
         accessLog = AccessLog.open(config.logging(), log);
         finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
                 ErrorPages.load(config.files().wwwPath()));
-        staticFiles = new StaticFileHandler(config.files(), config.cache(), config.compression(), blockingPool);
+        staticFiles = new StaticFileHandler(config.files(), cacheWithinDirectMemory(config.cache()),
+                config.compression(), blockingPool);
         staticFiles.warnings().forEach(log::warn);
         Router router = new Router(staticFiles);
         Exchanges exchanges = exchanges(router);
@@ -109,6 +112,22 @@ public final class CarbonServer {
         }
         log.info("transport " + transport.label() + ", " + threads + " worker thread(s), max_connections "
                 + network.maxConnections() + ", serving " + config.files().wwwPath());
+    }
+
+    /**
+     * The cache lives in direct memory, which the JVM caps (-XX:MaxDirectMemorySize, by default the heap
+     * limit: small in a container). A budget above half the cap would end in allocation failures under load,
+     * so it is lowered, and the log says so.
+     */
+    private FileCacheConfig cacheWithinDirectMemory(FileCacheConfig cache) {
+        long cap = PlatformDependent.maxDirectMemory() / 2;
+        if (cache.maxBytes() <= cap) {
+            return cache;
+        }
+        log.warn("cache_max_bytes = " + cache.maxBytes() + " is more than half of the JVM's direct memory ("
+                + PlatformDependent.maxDirectMemory() + " bytes); using " + cap
+                + ". Raise -XX:MaxDirectMemorySize (or the heap, -Xmx) to cache more.");
+        return new FileCacheConfig(cap, cache.maxFileSize(), cache.revalidate());
     }
 
     private Exchanges exchanges(io.carbon.http.HttpHandler router) {
