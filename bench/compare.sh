@@ -15,7 +15,9 @@
 #                         script's own value, e.g. CARBON_EXTRA=$'cache_max_bytes = 0\nenable_compression = false'
 #   CARBON_JAVA_OPTS [-XX:+UseParallelGC]   JVM options (the same as carbon.service)
 #   NGINX_CONF [../shared/bench/nginx-reference.conf]   used as is; only its @PLACEHOLDERS@ are filled in
-#   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output)
+#   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
+#                         kept after a failure or a warning
+#   C_PORT, C_TLS, N_PORT, N_TLS [18080 18443 28080 28443]   loopback ports of Carbon and nginx
 # Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), nginx, curl, and target/carbon.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +32,7 @@ CARBON_EXTRA=${CARBON_EXTRA:-}
 CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:--XX:+UseParallelGC}
 NGINX_CONF=${NGINX_CONF:-../shared/bench/nginx-reference.conf}
 DOCS=docs/benchmarks.md
-C_PORT=18080 C_TLS=18443 N_PORT=28080 N_TLS=28443
+C_PORT=${C_PORT:-18080} C_TLS=${C_TLS:-18443} N_PORT=${N_PORT:-28080} N_TLS=${N_TLS:-28443}
 HOST=127.0.0.1
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
@@ -192,10 +194,21 @@ log_file = $work/log/server.log
 access_log = $work/log/access.log
 CONF
 [ -n "$CARBON_EXTRA" ] && printf '# CARBON_EXTRA\n%s\n' "$CARBON_EXTRA" >>"$work/carbon.conf"
-timeout 60 java -jar target/carbon.jar --config "$work/carbon.conf" --gen-cert >/dev/null \
-  || die "Carbon refused its config or could not write a certificate (config: $work/carbon.conf)"
+# Carbon reads PORT, SERVER_NAME, ... and every CARBON_<KEY> from its environment, and they win over the file
+# (CARBON_EXTRA itself would be read as a key "extra"): it runs with a clean environment, so the config file
+# above is all there is.
+carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=${LANG:-C.UTF-8}" java)
+if ! timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$work/carbon.conf" --check >"$work/check.out" 2>&1; then
+  die "Carbon refused its config $work/carbon.conf: $(grep -v '^  ' "$work/check.out" | tail -n 5)"
+fi
+if grep -q 'warning' "$work/check.out"; then
+  grep -q 'unknown key' "$work/check.out" && die "$(grep 'unknown key' "$work/check.out")"
+  warn "Carbon warns about its config: $(grep 'warning' "$work/check.out" | tr '\n' ' ')"
+fi
+timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$work/carbon.conf" --gen-cert >/dev/null \
+  || die "Carbon could not write a certificate to $work"
 # shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
-java $CARBON_JAVA_OPTS -jar target/carbon.jar --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
+"${carbon[@]}" $CARBON_JAVA_OPTS -jar target/carbon.jar --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
 carbon_pid=$!
 
 sed -e "s#@PREFIX@#$work/nginx#g" -e "s#@WWW@#$work/www#g" -e "s#@PORT@#$N_PORT#g" -e "s#@TLS_PORT@#$N_TLS#g" \
@@ -253,8 +266,8 @@ probe_coding() { # server port accept -> sets coding[server,accept] and size_of[
   fi
 }
 for accept in gzip br; do
-  probe_coding Carbon $C_PORT $accept
-  probe_coding nginx $N_PORT $accept
+  probe_coding Carbon "$C_PORT" "$accept"
+  probe_coding nginx "$N_PORT" "$accept"
   [ "${coding[Carbon,$accept]}" = "$accept" ] \
     || warn "Carbon answered Accept-Encoding: $accept with ${coding[Carbon,$accept]}, not $accept"
 done
@@ -383,7 +396,7 @@ access_lines=$(wc -l <"$work/log/access.log" 2>/dev/null || echo 0)
 # The report: the same Markdown on stdout and in docs/benchmarks.md.
 first_line() { timeout 30 "$@" 2>&1 | head -n 1 || true; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
-carbon_version=$(timeout 30 java -jar target/carbon.jar --version 2>&1 | head -n 1 || true)
+carbon_version=$(timeout 30 "${carbon[@]}" -jar target/carbon.jar --version 2>&1 | head -n 1 || true)
 commit=$(timeout 10 git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(timeout 10 git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit, with uncommitted changes"
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -418,7 +431,7 @@ report=$work/report.md
   echo "- RSS: resident memory right after each server's run (nginx: master and workers added up)."
   echo "- Carbon's access log had $access_lines lines at the end of the run."
   if [ -s "$work/warnings" ]; then
-    echo "- Warnings during the run (⚠ in the table):"
+    echo "- Warnings during the run (⚠ in the table marks a run with failed requests or no result):"
     sed 's/^/  - /' "$work/warnings"
   fi
 } >"$report"
