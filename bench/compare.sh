@@ -1,96 +1,454 @@
 #!/usr/bin/env bash
-# Carbon against nginx on the same machine, the same files and in the same run. Traffic only to 127.0.0.1.
-# Usage: bench/compare.sh            (DURATION=10s CONNECTIONS=50 H2_REQUESTS=200000 to change the load)
-# Needs: java, wrk, h2load (nghttp2-client), nginx, curl. Prints a Markdown table with Carbon/nginx ratios.
+# Carbon against nginx on the same machine, the same files and the same certificate, back to back in one run.
+# Traffic goes only to 127.0.0.1. Prints a Markdown table with Carbon/nginx ratios and writes it, with the
+# machine, the versions and the date, between the bench markers of docs/benchmarks.md.
+#
+# Usage: bench/compare.sh
+# Environment (defaults in brackets):
+#   DURATION [10s]        length of every measured run (s, m or h; whole numbers)
+#   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run, per server; 0 = none
+#   THREADS [2]           wrk and h2load threads
+#   CONNECTIONS [50]      wrk and h2load connections
+#   AB_CONCURRENCY [CONNECTIONS], AB_REQUESTS [100000 per second of DURATION]: ab -c and -n (ab also stops at -t)
+#   WRITE_DOCS [1]        0 = only print the table, leave docs/benchmarks.md alone
+#   CARBON_EXTRA          extra "key = value" lines for Carbon's config; a key given here replaces the
+#                         script's own value, e.g. CARBON_EXTRA=$'cache_max_bytes = 0\nenable_compression = false'
+#   CARBON_JAVA_OPTS [-XX:+UseParallelGC]   JVM options (the same as carbon.service)
+#   NGINX_CONF [../shared/bench/nginx-reference.conf]   used as is; only its @PLACEHOLDERS@ are filled in
+#   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
+#                         kept after a failure or a warning
+#   C_PORT, C_TLS, N_PORT, N_TLS [18080 18443 28080 28443]   loopback ports of Carbon and nginx
+# Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), nginx, curl, and target/carbon.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-50}
-H2_REQUESTS=${H2_REQUESTS:-200000}
-NGINX_CONF=${NGINX_CONF:-../shared/bench/nginx-reference.conf}
-C_PORT=18080 C_TLS=18443 N_PORT=28080 N_TLS=28443
 
-[ -f target/carbon.jar ] || mvn -B -q package -DskipTests
-work=$(mktemp -d)
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-50}
+H2_STREAMS=10 # the issue asks for -m 10
+WRITE_DOCS=${WRITE_DOCS:-1}
+CARBON_EXTRA=${CARBON_EXTRA:-}
+CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:--XX:+UseParallelGC}
+NGINX_CONF=${NGINX_CONF:-../shared/bench/nginx-reference.conf}
+DOCS=docs/benchmarks.md
+C_PORT=${C_PORT:-18080} C_TLS=${C_TLS:-18443} N_PORT=${N_PORT:-28080} N_TLS=${N_TLS:-28443}
+HOST=127.0.0.1
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+# Warnings also go to a file: the run_* functions run in $(...) subshells, and the report lists them all.
+warn() { echo "compare.sh: WARNING: $*" >&2; [ -z "${work:-}" ] || echo "$*" >>"$work/warnings"; }
+say() { echo "compare.sh: $*" >&2; }
+
+seconds() { # 10s, 2m, 1h or 10 -> whole seconds
+  local v=$1 n m
+  case $v in
+    *h) n=${v%h}; m=3600 ;;
+    *m) n=${v%m}; m=60 ;;
+    *s) n=${v%s}; m=1 ;;
+    *) n=$v; m=1 ;;
+  esac
+  [[ $n =~ ^[0-9]+$ ]] || die "cannot read '$v' as a duration (use whole seconds, minutes or hours: 10s, 2m)"
+  echo $((n * m))
+}
+secs=$(seconds "$DURATION"); warm=$(seconds "$WARMUP")
+[ "$secs" -ge 1 ] || die "DURATION must be at least 1s"
+for v in THREADS CONNECTIONS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number"; done
+AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
+AB_REQUESTS=${AB_REQUESTS:-$((secs * 100000))}
+
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is missing: apt-get install -y $2"; }
+need java openjdk-17-jre-headless
+need wrk wrk
+need h2load nghttp2-client
+need ab apache2-utils
+need nginx nginx
+need curl curl
+need gzip gzip
+need timeout coreutils
+need ss iproute2
+[ -f target/carbon.jar ] || die "target/carbon.jar is missing: build it first (mvn -B -q package -DskipTests)"
+[ -f "$NGINX_CONF" ] || die "nginx config $NGINX_CONF not found (set NGINX_CONF)"
+
+for p in $C_PORT $C_TLS $N_PORT $N_TLS; do
+  if [ -n "$(ss -Htln "sport = :$p")" ]; then
+    die "port $p is already in use (a server left from an earlier run?); nothing was measured"
+  fi
+done
+# ---------------------------------------------------------------------------------------------------------
+# Servers, and the cleanup that stops them on any exit.
+work=$(mktemp -d /tmp/carbon-bench.XXXXXX)
+carbon_pid='' watchdog_pid=''
+nginx_pid() { cat "$work/nginx/nginx.pid" 2>/dev/null || true; }
+stop_pid() { # pid seconds: TERM, wait, then KILL (nginx workers too)
+  local pid=$1 i kids
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # shellcheck disable=SC2086
+  kill -KILL "$pid" $kids 2>/dev/null || true
+}
+stop_servers() {
+  stop_pid "$carbon_pid" 15
+  stop_pid "$(nginx_pid)" 10
+}
 cleanup() {
-  [ -n "${carbon_pid:-}" ] && kill "$carbon_pid" 2>/dev/null || true
-  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+  local rc=$?
+  [ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
+  stop_servers
+  if [ "${KEEP_WORK:-0}" = 1 ] || [ "$rc" -ne 0 ] || [ -s "$work/warnings" ]; then
+    say "files, configs, logs and raw tool output kept in $work"
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+if pgrep -x nginx >/dev/null; then
+  warn "another nginx is running (service nginx stop): it shares the CPU with this run"
+fi
 
 # The file set both servers serve.
-mkdir -p "$work/www" "$work/nginx" "$work/log"
-head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 > "$work/www/1k.html"
-head -c 102400 /dev/urandom > "$work/www/100k.bin"
-head -c 1048576 /dev/urandom > "$work/www/1m.bin"
+mkdir -p "$work/www" "$work/nginx" "$work/log" "$work/raw"
+head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 >"$work/www/1k.html"
+head -c 1048576 /dev/urandom >"$work/www/1m.bin"
+# 100k.html: a product-listing page of exactly 102400 bytes, the same every run (a fixed-seed generator), with
+# the markup repetition of a real page and varied text; gzip -6 shrinks it about 6x. text/html is compressed by
+# both servers (nginx always compresses text/html when gzip is on). No .gz/.br sidecars: nginx has no gzip_static
+# here, so Carbon must compress on its own as well.
+awk -v size=102400 '
+  function rnd(n) { seed = (seed * 16807) % 2147483647; return int(seed / 2147483647 * n) }
+  function word(   s, k) {
+    if (rnd(10) < 6) return w[rnd(nw) + 1]
+    s = ""; for (k = 2 + rnd(3); k > 0; k--) s = s y[rnd(ny) + 1]; return s
+  }
+  function sentence(n,   s, i) {
+    s = word(); s = toupper(substr(s, 1, 1)) substr(s, 2); for (i = 1; i < n; i++) s = s " " word(); return s "."
+  }
+  function hex(n,   s) { s = ""; while (n-- > 0) s = s substr("0123456789abcdef", rnd(16) + 1, 1); return s }
+  BEGIN {
+    seed = 42
+    nw = split("the a of and to in for with on by from at as is are was be this that it your our their new best " \
+      "fast light strong soft quality design product price order shipping delivery return free day week month year " \
+      "home garden kitchen office outdoor travel sport fitness music book game toy baby kids men women shoe shirt " \
+      "jacket bag watch phone laptop camera screen cable charger battery speaker headphone lamp chair table desk bed " \
+      "pillow blanket towel bottle cup plate knife pan pot oven grill bike helmet tent backpack glove hat scarf " \
+      "cotton leather steel wood glass plastic ceramic wool silk metal black white red blue green grey brown natural " \
+      "small medium large extra classic modern premium compact portable wireless waterproof durable comfortable " \
+      "easy simple perfect great everyday reliable handmade organic recycled sustainable warranty size colour " \
+      "material feature review rating customer support service offer sale discount stock available limited edition " \
+      "collection season summer winter spring autumn gift idea choice favourite popular trending recommended", w, " ")
+    ny = split("ka to ri ne mo la su vi de pa ro bel tan mar gen lo fi ster on ex al pro tri cor ven", y, " ")
+    cats = split("Home,Kitchen,Garden,Office,Outdoor,Travel,Sport,Music,Books,Toys,Fashion,Electronics", c, ",")
+    p = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" \
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Catalogue - Carbon Store</title>\n" \
+      "<link rel=\"stylesheet\" href=\"/assets/css/app.css\">\n<script defer src=\"/assets/js/app.js\"></script>\n" \
+      "</head>\n<body class=\"page page-catalogue\">\n<header class=\"site-header\">\n" \
+      "  <nav class=\"navbar navbar-expand-lg\">\n    <ul class=\"navbar-nav\">\n"
+    for (i = 1; i <= cats; i++)
+      p = p sprintf("      <li class=\"nav-item\"><a class=\"nav-link\" href=\"/category/%s\">%s</a></li>\n", tolower(c[i]), c[i])
+    p = p sprintf("    </ul>\n  </nav>\n</header>\n<main class=\"container\">\n  <h1 class=\"page-title\">%s</h1>\n" \
+      "  <div class=\"row product-grid\">\n", sentence(5))
+    foot = "  </div>\n</main>\n<footer class=\"site-footer\"><p>&copy; Carbon Store</p></footer>\n</body>\n</html>\n"
+    for (id = 1001; ; id++) {
+      cat = c[rnd(cats) + 1]; name = word() " " word() " " word()
+      s = sprintf("    <div class=\"col-sm-6 col-md-4 col-lg-3\">\n      <article class=\"card product-card\" " \
+        "data-product-id=\"%d\" data-category=\"%s\">\n", id, tolower(cat))
+      s = s sprintf("        <a class=\"card-img-link\" href=\"/product/%d\"><img class=\"card-img-top\" " \
+        "src=\"/img/products/%d-%s.jpg\" alt=\"%s\" width=\"400\" height=\"300\" loading=\"lazy\"></a>\n", id, id, hex(12), name)
+      s = s sprintf("        <div class=\"card-body\">\n          <h2 class=\"card-title h5\"><a href=\"/product/%d\">%s</a></h2>\n", id, name)
+      s = s sprintf("          <p class=\"card-text\">%s %s %s</p>\n", sentence(10 + rnd(12)), sentence(8 + rnd(12)), sentence(6 + rnd(10)))
+      s = s sprintf("          <div class=\"price\"><span class=\"currency\">EUR</span> <span class=\"amount\">%d.%02d</span></div>\n", 5 + rnd(300), rnd(100))
+      s = s sprintf("          <div class=\"rating\" aria-label=\"Rated %d out of 5\">%d reviews</div>\n", 1 + rnd(5), rnd(900))
+      s = s "          <button type=\"button\" class=\"btn btn-primary btn-add-to-cart\" data-action=\"cart#add\">Add to cart</button>\n" \
+        "        </div>\n      </article>\n    </div>\n"
+      if (length(p) + length(s) + length(foot) + 16 > size) break
+      p = p s
+    }
+    p = p foot "<!--"
+    while (length(p) < size - 4) p = p " "
+    printf "%s-->\n", p
+  }' >"$work/www/100k.html"
+[ "$(wc -c <"$work/www/100k.html")" -eq 102400 ] || die "100k.html is not 102400 bytes (awk: $(readlink -f "$(command -v awk)"))"
 
-# Carbon, with its access log on; the same self-signed certificate is given to nginx.
-cat > "$work/carbon.conf" <<CONF
+# Carbon, with its access log on; the same self-signed certificate is given to nginx. A key in CARBON_EXTRA
+# replaces the script's line for it (Carbon refuses a key set twice).
+extra_keys=$(printf '%s\n' "$CARBON_EXTRA" | sed -n 's/^[[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' | tr '\n' ' ')
+awk -v drop=" $extra_keys" '{ k = $1 } index(drop, " " k " ") == 0' >"$work/carbon.conf" <<CONF
+server_name = $HOST
 port = $C_PORT
 use_https = true
 https_port = $C_TLS
 enable_http2 = true
 max_threads = 0
 max_connections = 20000
+shutdown_timeout = 2s
 www_path = $work/www
 ssl_cert_path = $work/cert.pem
 ssl_key_path = $work/key.pem
 log_file = $work/log/server.log
 access_log = $work/log/access.log
 CONF
-java -jar target/carbon.jar --config "$work/carbon.conf" --gen-cert >/dev/null
-java -XX:+UseParallelGC -jar target/carbon.jar --config "$work/carbon.conf" >"$work/log/stdout" 2>&1 &
+[ -n "$CARBON_EXTRA" ] && printf '# CARBON_EXTRA\n%s\n' "$CARBON_EXTRA" >>"$work/carbon.conf"
+# Carbon reads PORT, SERVER_NAME, ... and every CARBON_<KEY> from its environment, and they win over the file
+# (CARBON_EXTRA itself would be read as a key "extra"): it runs with a clean environment, so the config file
+# above is all there is.
+carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=${LANG:-C.UTF-8}" java)
+if ! timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$work/carbon.conf" --check >"$work/check.out" 2>&1; then
+  die "Carbon refused its config $work/carbon.conf: $(grep -v '^  ' "$work/check.out" | tail -n 5)"
+fi
+if grep -q 'warning' "$work/check.out"; then
+  grep -q 'unknown key' "$work/check.out" && die "$(grep 'unknown key' "$work/check.out")"
+  warn "Carbon warns about its config: $(grep 'warning' "$work/check.out" | tr '\n' ' ')"
+fi
+timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$work/carbon.conf" --gen-cert >/dev/null \
+  || die "Carbon could not write a certificate to $work"
+# shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
+"${carbon[@]}" $CARBON_JAVA_OPTS -jar target/carbon.jar --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
 carbon_pid=$!
 
 sed -e "s#@PREFIX@#$work/nginx#g" -e "s#@WWW@#$work/www#g" -e "s#@PORT@#$N_PORT#g" -e "s#@TLS_PORT@#$N_TLS#g" \
-    -e "s#@CERT@#$work/cert.pem#g" -e "s#@KEY@#$work/key.pem#g" "$NGINX_CONF" > "$work/nginx/nginx.conf"
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+    -e "s#@CERT@#$work/cert.pem#g" -e "s#@KEY@#$work/key.pem#g" "$NGINX_CONF" >"$work/nginx/nginx.conf"
+nginx_cmd=(nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log")
+timeout 20 "${nginx_cmd[@]}" -t >"$work/nginx/check.out" 2>&1 || die "nginx -t failed: $(cat "$work/nginx/check.out")"
+timeout 20 "${nginx_cmd[@]}" </dev/null >"$work/nginx/start.out" 2>&1 || die "nginx did not start: $(cat "$work/nginx/start.out")"
 
-for url in "http://127.0.0.1:$C_PORT/1k.html" "http://127.0.0.1:$N_PORT/1k.html"; do
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "$url" && break; sleep 0.1; done
+# If this script dies without running its traps (SIGKILL), stop both servers within a second anyway.
+script_pid=$$
+( while kill -0 "$script_pid" 2>/dev/null; do sleep 1; done; stop_servers ) >/dev/null 2>&1 &
+watchdog_pid=$!
+
+wait_up() { # name url pid-or-empty
+  local i
+  for ((i = 0; i < 300; i++)); do
+    timeout 5 curl -fsk --max-time 2 -o /dev/null "$2" && return 0
+    if [ -n "$3" ] && ! kill -0 "$3" 2>/dev/null; then
+      die "$1 exited during startup: $(tail -n 20 "$work/log/stdout" 2>/dev/null)"
+    fi
+    sleep 0.1
+  done
+  die "$1 did not answer $2 within 30 s"
+}
+wait_up Carbon "http://$HOST:$C_PORT/1k.html" "$carbon_pid"
+wait_up Carbon "https://$HOST:$C_TLS/1k.html" "$carbon_pid"
+wait_up nginx "http://$HOST:$N_PORT/1k.html" ""
+wait_up nginx "https://$HOST:$N_TLS/1k.html" ""
+
+# ---------------------------------------------------------------------------------------------------------
+# Checks before measuring: the right bytes, h2 on TLS, and what each server does with Accept-Encoding.
+for server in Carbon nginx; do
+  if [ $server = Carbon ]; then port=$C_PORT tls=$C_TLS; else port=$N_PORT tls=$N_TLS; fi
+  for f in 1k.html 100k.html 1m.bin; do
+    got=$(timeout 15 curl -s --max-time 10 -o "$work/raw/check.body" -w '%{http_code}' "http://$HOST:$port/$f" || true)
+    if [ "$got" != 200 ] || ! cmp -s "$work/raw/check.body" "$work/www/$f"; then
+      die "$server answered $f with status '$got' or different bytes; nothing was measured"
+    fi
+  done
+  proto=$(timeout 15 curl -sk --http2 --max-time 10 -o /dev/null -w '%{http_version}' "https://$HOST:$tls/1k.html" || true)
+  [ "$proto" = 2 ] || warn "$server did not negotiate h2 on its TLS port (got HTTP/$proto); the h2load row measures something else"
 done
 
-rss_kb() { # resident memory of a process and its children, in KiB
-  ps -o rss= --ppid "$1" -p "$1" | awk '{s+=$1} END {print s+0}'
+declare -A coding size_of
+probe_coding() { # server port accept -> sets coding[server,accept] and size_of[server,accept]
+  local hdr="$work/raw/probe.hdr" body="$work/raw/probe.body" got
+  got=$(timeout 15 curl -s --max-time 10 -H "Accept-Encoding: $3" -D "$hdr" -o "$body" -w '%{http_code}' \
+    "http://$HOST:$2/100k.html" || true)
+  [ "$got" = 200 ] || die "$1 answered 100k.html with Accept-Encoding: $3 with status '$got'"
+  coding[$1,$3]=$(tr -d '\r' <"$hdr" | awk -F': *' 'tolower($1) == "content-encoding" { print tolower($2) }')
+  coding[$1,$3]=${coding[$1,$3]:-identity}
+  size_of[$1,$3]=$(wc -c <"$body")
+  if [ "${coding[$1,$3]}" = gzip ] && ! gzip -dc <"$body" | cmp -s - "$work/www/100k.html"; then
+    die "$1's gzip body for 100k.html does not decompress to the file"
+  fi
 }
-nginx_pid() { cat "$work/nginx/nginx.pid"; }
+for accept in gzip br; do
+  probe_coding Carbon "$C_PORT" "$accept"
+  probe_coding nginx "$N_PORT" "$accept"
+  [ "${coding[Carbon,$accept]}" = "$accept" ] \
+    || warn "Carbon answered Accept-Encoding: $accept with ${coding[Carbon,$accept]}, not $accept"
+done
+[ "${coding[nginx,gzip]}" = gzip ] || warn "nginx answered Accept-Encoding: gzip with ${coding[nginx,gzip]}, not gzip"
+if [ "${coding[nginx,br]}" = identity ]; then
+  nginx_br_note="nginx has no Brotli module, so it answers \`Accept-Encoding: br\` with the identity body (102400 bytes); the row compares Carbon's br against that, as the issue asks."
+elif [ "${coding[nginx,br]}" != br ]; then
+  warn "nginx answered Accept-Encoding: br with ${coding[nginx,br]}"
+fi
 
-# One wrk run: prints "requests/s MB/s p99(ms)"
-run_wrk() {
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | awk '
-    /Requests\/sec/ {rps=$2}
-    /Transfer\/sec/ {v=$2; if (v ~ /GB/) m=v*1024; else if (v ~ /MB/) m=v+0; else if (v ~ /KB/) m=v/1024; else m=v/1048576}
-    /^ +99%/ {l=$2; if (l ~ /us/) p=l/1000; else if (l ~ /ms/) p=l+0; else p=l*1000}
-    END {printf "%.0f %.1f %.2f\n", rps, m, p}'
+# ---------------------------------------------------------------------------------------------------------
+# Measuring. Each run_* prints "requests/s MiB/s latency-ms errors" and keeps the tool's output in $work/raw.
+rss_kb() { # resident memory of a process and its children (nginx workers), in KiB
+  ps -o rss= --ppid "$1" -p "$1" | awk '{ s += $1 } END { print s + 0 }'
 }
-# One h2load run: prints "requests/s MB/s mean-latency(ms)" (h2load reports no percentiles)
-run_h2load() {
-  h2load -n "$H2_REQUESTS" -c "$CONNECTIONS" -m 10 "$1" | awk '
-    /^finished in/ {rps=$4; v=$6; if (v ~ /GB/) m=v*1024; else if (v ~ /MB/) m=v+0; else if (v ~ /KB/) m=v/1024; else m=v/1048576}
-    /^time for request:/ {l=$6; if (l ~ /us/) p=l/1000; else if (l ~ /ms/) p=l+0; else p=l*1000}
-    END {printf "%.0f %.1f %.2f\n", rps, m, p}'
+# Units as the tools print them: B, KB, MB, GB are powers of 1024; us, ms, s, m for times.
+units_awk='
+  function mib(v) { if (v ~ /GB/) return v * 1024; if (v ~ /MB/) return v + 0; if (v ~ /KB/) return v / 1024; return v / 1048576 }
+  function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; return v * 1000 }'
+
+run_wrk() { # raw-file url [wrk options]
+  local out=$1 url=$2 rc=0; shift 2
+  if [ "$warm" -gt 0 ]; then
+    timeout -k 5 $((warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${warm}s" "$@" "$url" >/dev/null 2>&1 || true
+  fi
+  timeout -k 5 $((secs + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "$@" "$url" >"$out" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || warn "wrk exited with status $rc on $url (124 = timed out); see $out"
+  awk "$units_awk"'
+    /^Requests\/sec/ { rps = $2 }
+    /^Transfer\/sec/ { mb = mib($2) }
+    /^ +99%/ { p = ms($2) }
+    /Non-2xx or 3xx responses/ { e += $NF }
+    /Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
+    END { printf "%.0f %.1f %.2f %d\n", rps, mb, p, e }' "$out"
+}
+run_h2load() { # raw-file url
+  local out=$1 url=$2 rc=0 wu=()
+  [ "$warm" -gt 0 ] && wu=(--warm-up-time="$warm")
+  timeout -k 5 $((secs + warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$secs" "${wu[@]}" "$url" \
+    >"$out" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || warn "h2load exited with status $rc on $url (124 = timed out); see $out"
+  awk "$units_awk"'
+    /^finished in/ { rps = $4; mb = mib($6) }
+    /^requests:/ { e += $10 + $12 + $14 }
+    /^status codes:/ { e += $5 + $7 + $9 }
+    /^time for request:/ { p = ms($6) }
+    END { printf "%.0f %.1f %.2f %d\n", rps, mb, p, e }' "$out"
+}
+run_ab() { # raw-file url
+  local out=$1 url=$2 rc=0
+  # -t bounds the time, -n (given after -t, so it wins over the 50000 that -t implies) the request count.
+  timeout -k 5 $((secs + 30)) ab -q -r -t "$secs" -n "$AB_REQUESTS" -c "$AB_CONCURRENCY" "$url" >"$out" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || warn "ab exited with status $rc on $url (124 = timed out); see $out"
+  awk '
+    /^Requests per second:/ { rps = $4 }
+    /^Transfer rate:/ { mb = $3 / 1024 }
+    /^Failed requests:/ { e += $3 }
+    /^Non-2xx responses:/ { e += $3 }
+    /^ +99%/ { p = $2 }
+    END { printf "%.0f %.1f %d %d\n", rps, mb, p, e }' "$out"
 }
 
-rows=()
-measure() { # name, command for Carbon, command for nginx (URLs differ by port)
-  local name=$1 carbon_cmd=$2 nginx_cmd=$3 c n
-  c=$(eval "$carbon_cmd"); local c_rss; c_rss=$(rss_kb "$carbon_pid")
-  n=$(eval "$nginx_cmd"); local n_rss; n_rss=$(rss_kb "$(nginx_pid)")
-  read -r c_rps c_mb c_lat <<<"$c"; read -r n_rps n_mb n_lat <<<"$n"
-  rows+=("| $name | $c_rps | $n_rps | $(awk "BEGIN{printf \"%.2f\", $c_rps/($n_rps>0?$n_rps:1)}")x | $c_mb / $n_mb | $c_lat / $n_lat | $((c_rss/1024)) / $((n_rss/1024)) |")
+check_run() { # name server rps errors raw-file: warns and fails when a run has no result or errors
+  if [ "$3" = 0 ]; then
+    warn "$1: no result for $2 (see $5)"; return 1
+  elif [ "$4" -gt 0 ]; then
+    warn "$1: $4 failed, non-2xx or socket-error requests for $2 (see $5)"; return 1
+  fi
+}
+rows=() misses=0
+measure() { # name goal tool path [tool options]
+  local name=$1 goal=$2 tool=$3 path=$4 c n c_rss n_rss base mark lat note="" arg want=""
+  shift 4
+  for arg in "$@"; do
+    if [[ $arg == "Accept-Encoding: "* ]]; then want=${arg#Accept-Encoding: }; fi
+  done
+  base=$work/raw/$(( ${#rows[@]} + 1 ))-$tool
+  say "$name: Carbon ..."
+  case $tool in
+    wrk) c=$(run_wrk "$base-carbon.txt" "http://$HOST:$C_PORT$path" "$@") ;;
+    h2load) c=$(run_h2load "$base-carbon.txt" "https://$HOST:$C_TLS$path") ;;
+    ab) c=$(run_ab "$base-carbon.txt" "http://$HOST:$C_PORT$path") ;;
+  esac
+  c_rss=$(rss_kb "$carbon_pid")
+  say "$name: nginx ..."
+  case $tool in
+    wrk) n=$(run_wrk "$base-nginx.txt" "http://$HOST:$N_PORT$path" "$@") ;;
+    h2load) n=$(run_h2load "$base-nginx.txt" "https://$HOST:$N_TLS$path") ;;
+    ab) n=$(run_ab "$base-nginx.txt" "http://$HOST:$N_PORT$path") ;;
+  esac
+  n_rss=$(rss_kb "$(nginx_pid)")
+  read -r c_rps c_mb c_lat c_err <<<"$c"
+  read -r n_rps n_mb n_lat n_err <<<"$n"
+  check_run "$name" Carbon "$c_rps" "$c_err" "$base-carbon.txt" || note=" ⚠"
+  check_run "$name" nginx "$n_rps" "$n_err" "$base-nginx.txt" || note=" ⚠"
+  ratio=$(awk -v c="$c_rps" -v n="$n_rps" 'BEGIN { if (n > 0) printf "%.2f", c / n; else print "n/a" }')
+  if [ -n "$want" ] && [ "${coding[Carbon,$want]}" != "$want" ]; then
+    mark="✗ (Carbon sent ${coding[Carbon,$want]}, not $want)"; misses=$((misses + 1))
+  elif [ "$ratio" != n/a ] && awk -v r="$ratio" -v g="$goal" 'BEGIN { exit !(r >= g) }'; then
+    mark="✓"
+  else
+    mark="✗ (goal ${goal}x)"; misses=$((misses + 1))
+  fi
+  lat="$c_lat / $n_lat"; [ "$tool" = h2load ] && lat="mean $lat"
+  rows+=("| $name | $c_rps | $n_rps | ${ratio}x $mark$note | $c_mb / $n_mb | $lat | $((c_rss / 1024)) / $((n_rss / 1024)) |")
+  say "$name: Carbon $c_rps req/s, nginx $n_rps req/s, ${ratio}x"
 }
 
-measure "wrk 1 KB, HTTP/1.1 keep-alive" \
-  "run_wrk http://127.0.0.1:$C_PORT/1k.html" "run_wrk http://127.0.0.1:$N_PORT/1k.html"
-measure "wrk 100 KB, HTTP/1.1 keep-alive" \
-  "run_wrk http://127.0.0.1:$C_PORT/100k.bin" "run_wrk http://127.0.0.1:$N_PORT/100k.bin"
-measure "wrk 1 MiB, HTTP/1.1 keep-alive" \
-  "run_wrk http://127.0.0.1:$C_PORT/1m.bin" "run_wrk http://127.0.0.1:$N_PORT/1m.bin"
-measure "h2load 1 KB, h2 over TLS, -m 10" \
-  "run_h2load https://127.0.0.1:$C_TLS/1k.html" "run_h2load https://127.0.0.1:$N_TLS/1k.html"
+est=$(( 5 * 2 * (secs + warm) + 2 * (secs + warm) + 2 * secs + 10 ))
+say "measuring 7 rows, about ${est}s (DURATION=${secs}s, WARMUP=${warm}s); Carbon pid $carbon_pid, nginx pid $(nginx_pid)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+br_name="wrk 100 KB html, Accept-Encoding: br"
+[ -n "${nginx_br_note:-}" ] && br_name="$br_name (nginx: identity¹)"
 
-echo "Carbon vs nginx $(nginx -v 2>&1 | sed 's#.*/##'), $(nproc) cores, $(date -u +%Y-%m-%d), duration $DURATION, $CONNECTIONS connections"
+measure "wrk 1 KB, HTTP/1.1 keep-alive" 1.0 wrk /1k.html
+measure "wrk 100 KB html, HTTP/1.1 keep-alive" 1.0 wrk /100k.html
+measure "wrk 1 MiB, HTTP/1.1 keep-alive" 1.0 wrk /1m.bin
+measure "wrk 100 KB html, Accept-Encoding: gzip" 2.0 wrk /100k.html -H "Accept-Encoding: gzip"
+measure "$br_name" 2.0 wrk /100k.html -H "Accept-Encoding: br"
+measure "h2load 1 KB, h2 over TLS, -m $H2_STREAMS" 1.0 h2load /1k.html
+measure "ab 1 KB, no keep-alive (connection per request)" 1.0 ab /1k.html
+
+access_lines=$(wc -l <"$work/log/access.log" 2>/dev/null || echo 0)
+
+# ---------------------------------------------------------------------------------------------------------
+# The report: the same Markdown on stdout and in docs/benchmarks.md.
+first_line() { timeout 30 "$@" 2>&1 | head -n 1 || true; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+carbon_version=$(timeout 30 "${carbon[@]}" -jar target/carbon.jar --version 2>&1 | head -n 1 || true)
+commit=$(timeout 10 git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(timeout 10 git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit, with uncommitted changes"
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+os=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null || true)
+workers=$(awk '$1 == "worker_processes" { sub(/;/, "", $2); print $2 }' "$NGINX_CONF")
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+report=$work/report.md
+{
+  echo "<!-- Generated by bench/compare.sh on $(date -u '+%Y-%m-%d %H:%M UTC'); the next run replaces everything up to bench:end. -->"
+  echo "### $(date -u '+%Y-%m-%d') — ${carbon_version%% (*} against $(first_line nginx -v | sed 's#.*: ##')"
+  echo
+  echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, $ram RAM; ${os:-unknown OS}, kernel $(uname -r) ($(uname -m)); load average before the run: $load_before"
+  echo "- Java: $(first_line java -version), options \`$CARBON_JAVA_OPTS\`"
+  extra_note=""
+  [ -z "$CARBON_EXTRA" ] || extra_note=", CARBON_EXTRA: \`$(printf '%s' "$CARBON_EXTRA" | tr '\n' ';')\`"
+  echo "- Carbon: $carbon_version, commit $commit; access log on$extra_note"
+  echo "- nginx: $(first_line nginx -v | sed 's#.*: ##'), \`$(basename "$NGINX_CONF")\` as is ($workers workers, gzip level 6, access log off)"
+  echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')"
+  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")."
+  echo "- Goals: Carbon/nginx ≥ 1.0x on every row and ≥ 2.0x on the compressed (gzip, br) rows, where Carbon must also answer with that coding. ✓ met, ✗ missed: $misses of ${#rows[@]} rows miss their goal."
+  echo
+  echo "| test | Carbon req/s | nginx req/s | Carbon/nginx | MB/s (Carbon / nginx) | p99 latency ms (Carbon / nginx) | RSS MiB (Carbon / nginx) |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  [ -n "${nginx_br_note:-}" ] && echo "¹ $nginx_br_note" && echo
+  echo "- Bodies of the 100 KB html page (102400 bytes) as served: gzip $(kb "${size_of[Carbon,gzip]}") from Carbon (${coding[Carbon,gzip]}, $(ratio_of 102400 "${size_of[Carbon,gzip]}")x) and $(kb "${size_of[nginx,gzip]}") from nginx (${coding[nginx,gzip]}, $(ratio_of 102400 "${size_of[nginx,gzip]}")x); br $(kb "${size_of[Carbon,br]}") from Carbon (${coding[Carbon,br]}) and $(kb "${size_of[nginx,br]}") from nginx (${coding[nginx,br]})."
+  echo "- MB/s is what the tool read, headers included, compressed bytes on the compressed rows (1 MB = 2^20 bytes)."
+  echo "- Latency: wrk's and ab's 99th percentile (ab rounds to whole ms); h2load reports no percentiles, so its row shows the mean \"time for request\"."
+  echo "- RSS: resident memory right after each server's run (nginx: master and workers added up)."
+  echo "- Carbon's access log had $access_lines lines at the end of the run."
+  if [ -s "$work/warnings" ]; then
+    echo "- Warnings during the run (⚠ in the table marks a run with failed requests or no result):"
+    sed 's/^/  - /' "$work/warnings"
+  fi
+} >"$report"
+
 echo
-echo "| test | Carbon req/s | nginx req/s | Carbon/nginx | MB/s (C / n) | latency ms, p99 wrk / mean h2load (C / n) | RSS MiB (C / n) |"
-echo "|---|---|---|---|---|---|---|"
-printf '%s\n' "${rows[@]}"
+cat "$report"
+
+if [ "$WRITE_DOCS" != 0 ]; then
+  begin='<!-- bench:begin -->' end='<!-- bench:end -->'
+  [ -f "$DOCS" ] || printf '# Benchmarks\n' >"$DOCS"
+  if ! grep -qF "$begin" "$DOCS" || ! grep -qF "$end" "$DOCS"; then
+    printf '\n## Latest run\n\n%s\n%s\n' "$begin" "$end" >>"$DOCS"
+  fi
+  awk -v begin="$begin" -v end="$end" -v report="$report" '
+    $0 == begin { print; while ((getline line < report) > 0) print line; skip = 1; next }
+    $0 == end { skip = 0 }
+    !skip' "$DOCS" >"$work/docs.md"
+  cat "$work/docs.md" >"$DOCS"
+  say "wrote the table to $DOCS"
+fi
