@@ -3,35 +3,105 @@ package io.carbon.compression;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.zip.GZIPOutputStream;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
-/** STUB until the compression branch lands. */
+/**
+ * One-shot compressors with the configured levels, for cached files and their compressed variants.
+ * CPU-heavy: callers run them on the blocking pool, never on an event loop. Immutable and thread-safe: every
+ * call uses its own native encoder state.
+ *
+ * <p>Brotli and zstd need native libraries (bundled for Linux x86-64). The constructor loads each once and
+ * proves it with a tiny compression; a coding that fails is not {@link #available}, and
+ * {@link #unavailableReason} says why, for a warning at startup. gzip is {@link java.util.zip.Deflater}, always
+ * there.
+ *
+ * <p>Outputs are complete, standard streams: gzip (RFC 1952) with MTIME 0, so equal input gives equal bytes;
+ * Brotli (RFC 7932); zstd frames (RFC 8878) with content size and checksum. zstd levels stop at 19: above
+ * that the window grows past the 8 MB that HTTP decoders are required to support (RFC 9659).
+ */
 public final class Compressors {
+
+    private final int gzipLevel;
+    private final int brotliLevel;
+    private final int zstdLevel;
+    private final BrotliCodec brotli;
+    private final ZstdCodec zstd;
+    private final Map<ContentCoding, String> unavailable = new EnumMap<>(ContentCoding.class);
+
+    /**
+     * @param gzipLevel   1–9
+     * @param brotliLevel 0–11
+     * @param zstdLevel   1–19
+     * @throws IllegalArgumentException for a level out of range
+     */
     public Compressors(int gzipLevel, int brotliLevel, int zstdLevel) {
+        this.gzipLevel = checkLevel("gzip", gzipLevel, 1, 9);
+        this.brotliLevel = checkLevel("brotli", brotliLevel, 0, 11);
+        this.zstdLevel = checkLevel("zstd", zstdLevel, 1, 19);
+        Optional<String> brotliProblem = BrotliCodec.unavailableReason();
+        brotliProblem.ifPresent(reason -> unavailable.put(ContentCoding.BROTLI, reason));
+        this.brotli = brotliProblem.isPresent() ? null : new BrotliCodec(brotliLevel);
+        Optional<String> zstdProblem = ZstdCodec.unavailableReason();
+        zstdProblem.ifPresent(reason -> unavailable.put(ContentCoding.ZSTD, reason));
+        this.zstd = zstdProblem.isPresent() ? null : new ZstdCodec(zstdLevel);
     }
 
-    public boolean available(ContentCoding coding) {
-        return coding == ContentCoding.GZIP;
-    }
-
-    public String unavailableReason(ContentCoding coding) {
-        return "stub";
-    }
-
-    public ByteBuf compress(ContentCoding coding, ByteBuf input, ByteBufAllocator alloc) {
-        byte[] bytes = new byte[input.readableBytes()];
-        input.getBytes(input.readerIndex(), bytes);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static int checkLevel(String name, int level, int min, int max) {
+        if (level < min || level > max) {
+            throw new IllegalArgumentException(name + " level must be " + min + " to " + max + ", got " + level);
         }
-        ByteBuf result = alloc.directBuffer(out.size());
-        result.writeBytes(out.toByteArray());
-        return result;
+        return level;
+    }
+
+    /** True when this coding works here: Brotli and zstd need their native libraries, gzip is always there. */
+    public boolean available(ContentCoding coding) {
+        return !unavailable.containsKey(Objects.requireNonNull(coding, "coding"));
+    }
+
+    /** Why a coding is not {@link #available}, for a startup warning; empty when it is available. */
+    public Optional<String> unavailableReason(ContentCoding coding) {
+        return Optional.ofNullable(unavailable.get(Objects.requireNonNull(coding, "coding")));
+    }
+
+    /** The configured level of a coding. */
+    public int level(ContentCoding coding) {
+        return switch (coding) {
+            case GZIP -> gzipLevel;
+            case BROTLI -> brotliLevel;
+            case ZSTD -> zstdLevel;
+        };
+    }
+
+    /**
+     * Compresses the input's readable bytes into a new buffer from {@code alloc} (direct). The input is left
+     * as it was: same reader index, not released. Never returns the input itself or a shared buffer: the
+     * result is the caller's to release.
+     *
+     * <p>No copy of the input is made for gzip (heap or direct) and for zstd with a direct, single-piece input;
+     * zstd with other inputs, and Brotli always, copy the input once (see the codec notes).
+     *
+     * @throws IllegalStateException when the coding is not {@link #available}
+     * @throws CompressionException  when the library fails, or the input is too large for one buffer
+     */
+    public ByteBuf compress(ContentCoding coding, ByteBuf input, ByteBufAllocator alloc) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(alloc, "alloc");
+        if (!available(coding)) {
+            throw new IllegalStateException(coding.token() + " is not available: " + unavailable.get(coding));
+        }
+        return switch (coding) {
+            case GZIP -> GzipStream.compress(gzipLevel, input, alloc);
+            case BROTLI -> brotli.compress(input, alloc);
+            case ZSTD -> zstd.compress(input, alloc);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Compressors[gzip=" + gzipLevel + ", br=" + brotliLevel + (brotli == null ? " (unavailable)" : "")
+                + ", zstd=" + zstdLevel + (zstd == null ? " (unavailable)" : "") + "]";
     }
 }
