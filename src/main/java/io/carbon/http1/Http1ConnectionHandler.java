@@ -7,6 +7,7 @@ import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -64,6 +65,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean decodedThisRead;
     private boolean partialHead;
+    private boolean upgradeChecked;
 
     /** The pump of the response being written, when its body is produced over time. */
     private BodyPump pump;
@@ -104,6 +106,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void onHead(HttpRequest head) {
         partialHead = false;
         disarm();
+        dropUpgradeHandler(head);
         RequestHeadParser.Result parsed = RequestHeadParser.parse(head, remote, secure);
         if (parsed.failed()) {
             rejectAndClose(parsed.error(), Request.of(head.method(), head.uri(), head.headers(),
@@ -135,6 +138,23 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         // Nothing after a request that closes the connection will be answered.
         inputClosed = true;
+    }
+
+    /**
+     * The h2c Upgrade handler inspects every message, which costs on every keep-alive request. Clients
+     * upgrade on their first request (curl, Java's HttpClient), and RFC 9113 §3.1 deprecated the mechanism, so
+     * it is removed once a request without {@code Upgrade} went through.
+     */
+    private void dropUpgradeHandler(HttpRequest head) {
+        if (!upgradeChecked) {
+            upgradeChecked = true;
+            if (!head.headers().contains(HttpHeaderNames.UPGRADE)) {
+                ChannelHandler upgrade = ctx.pipeline().get(HttpServerUpgradeHandler.class);
+                if (upgrade != null) {
+                    ctx.pipeline().remove(upgrade);
+                }
+            }
+        }
     }
 
     private void onBody(HttpContent content) {

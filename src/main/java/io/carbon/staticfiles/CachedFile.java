@@ -21,6 +21,7 @@ final class CachedFile implements CacheEntry {
     private final Path path;
     private final FileStat stat;
     private final String etag;
+    private final String lastModifiedDate;
     private final String contentType;
     private final SharedBytes content;
     private final Map<ContentCoding, Sidecar> sidecars;
@@ -36,6 +37,7 @@ final class CachedFile implements CacheEntry {
         this.path = path;
         this.stat = stat;
         this.etag = etag;
+        this.lastModifiedDate = ETags.httpDate(stat.mtimeSeconds());
         this.contentType = contentType;
         this.content = content;
         this.sidecars = Map.copyOf(sidecars);
@@ -53,6 +55,10 @@ final class CachedFile implements CacheEntry {
 
     String etag() {
         return etag;
+    }
+
+    String lastModifiedDate() {
+        return lastModifiedDate;
     }
 
     String contentType() {

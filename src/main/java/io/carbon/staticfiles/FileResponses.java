@@ -3,7 +3,6 @@ package io.carbon.staticfiles;
 import io.carbon.http.Body;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -51,9 +50,10 @@ final class FileResponses {
 
     private static Response respond(Request request, Representation rep, Content content, String cacheControl,
                                     long now) throws IOException {
-        HttpHeaders headers = new DefaultHttpHeaders();
+        // Every value here is made by Carbon or validated config: skip Netty's per-header validation.
+        HttpHeaders headers = Response.trustedHeaders();
         headers.set(HttpHeaderNames.ETAG, rep.etag());
-        headers.set(HttpHeaderNames.LAST_MODIFIED, ETags.httpDate(rep.lastModified()));
+        headers.set(HttpHeaderNames.LAST_MODIFIED, rep.lastModifiedDate());
         if (!cacheControl.isEmpty()) {
             headers.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
         }

@@ -8,11 +8,12 @@ import io.carbon.compression.ContentCoding;
  *
  * @param etag         strong ETag of exactly these bytes
  * @param lastModified the file's modification time, seconds
+ * @param lastModifiedDate the same as an HTTP-date (formatted once per cached file, not per response)
  * @param contentType  the file's media type (the same for every coding)
  * @param coding       null for identity
  * @param length       bytes, or -1 when produced as a stream of unknown length
  * @param varies       true when the choice depended on Accept-Encoding (then {@code Vary: Accept-Encoding})
  */
-record Representation(String etag, long lastModified, String contentType, ContentCoding coding, long length,
+record Representation(String etag, long lastModified, String lastModifiedDate, String contentType, ContentCoding coding, long length,
                       boolean varies) {
 }

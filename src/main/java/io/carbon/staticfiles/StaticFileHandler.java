@@ -114,9 +114,8 @@ public final class StaticFileHandler implements HttpHandler {
         List<String> warnings = new ArrayList<>();
         Compressors compressors = compression.compressors();
         for (ContentCoding coding : ContentCoding.values()) {
-            if (!compressors.available(coding)) {
-                warnings.add(coding.token() + " compression unavailable: " + compressors.unavailableReason(coding));
-            }
+            compressors.unavailableReason(coding).ifPresent(
+                    reason -> warnings.add(coding.token() + " compression unavailable: " + reason));
         }
         return warnings;
     }
@@ -201,7 +200,7 @@ public final class StaticFileHandler implements HttpHandler {
         ContentCoding coding = selection.coding();
         if (coding == null) {
             Representation identity = new Representation(file.etag(), file.stat().mtimeSeconds(),
-                    file.contentType(), null, file.content().length(), varies);
+                    file.lastModifiedDate(), file.contentType(), null, file.content().length(), varies);
             return answer(request, identity, file.content());
         }
         CachedVariant variant = cache.variant(key, file, coding);
@@ -238,7 +237,8 @@ public final class StaticFileHandler implements HttpHandler {
             rest.remove(variant.coding());
             return negotiate(request, key, file, rest);
         }
-        Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.contentType(),
+        Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
+                file.contentType(),
                 variant.coding(), variant.bytes().length(), true);
         return answer(request, rep, variant.bytes());
     }
@@ -423,8 +423,9 @@ public final class StaticFileHandler implements HttpHandler {
             }
             ContentCoding coding = selection.coding();
             long now = nowSeconds.getAsLong();
+            String lastModified = ETags.httpDate(stat.mtimeSeconds());
             if (coding == null) {
-                Representation rep = new Representation(etag, stat.mtimeSeconds(), contentType, null, stat.size(),
+                Representation rep = new Representation(etag, stat.mtimeSeconds(), lastModified, contentType, null, stat.size(),
                         varies);
                 channel = null; // the content owns it now
                 return FileResponses.build(request, rep, Contents.file(path, source, stat.size(), opener,
@@ -433,14 +434,14 @@ public final class StaticFileHandler implements HttpHandler {
             CachedFile.Sidecar sidecar = sidecars.get(coding);
             if (sidecar != null) {
                 FileChannel coded = head ? null : opener.open(sidecar.path());
-                Representation rep = new Representation(sidecar.etag(), stat.mtimeSeconds(), contentType, coding,
+                Representation rep = new Representation(sidecar.etag(), stat.mtimeSeconds(), lastModified, contentType, coding,
                         sidecar.stat().size(), true);
                 return FileResponses.build(request, rep, Contents.file(sidecar.path(), coded, sidecar.stat().size(),
                         opener, blockingPool), config.cacheControl(), now);
             }
             // gzip while sending: the file is too large to keep a compressed copy of.
             Representation rep = new Representation(ETags.withSuffix(etag, coding.token()), stat.mtimeSeconds(),
-                    contentType, coding, -1, true);
+                    lastModified, contentType, coding, -1, true);
             FileChannel streamed = head ? null : channel;
             channel = null;
             FileResponses.Content content = streamed == null ? Contents.file(path, null, -1, opener, blockingPool)
