@@ -21,6 +21,8 @@ final class CompressionPolicy {
     private final CompressionConfig config;
     private final Compressors compressors;
     private final CompressibleTypes types;
+    /** Codings listed in {@code compression} with {@code enable_compression} on. */
+    private final List<ContentCoding> configured;
     /** Codings Carbon produces itself, in preference order, natives permitting. */
     private final List<ContentCoding> produced;
     /** Every coding, in preference order: the configured ones first. */
@@ -32,13 +34,18 @@ final class CompressionPolicy {
         this.types = new CompressibleTypes(config.types());
         Set<ContentCoding> order = new LinkedHashSet<>();
         List<ContentCoding> made = new ArrayList<>();
+        List<ContentCoding> wanted = new ArrayList<>();
         for (String token : config.encodings()) {
             ContentCoding coding = ContentCoding.fromToken(token);
             order.add(coding);
-            if (config.enabled() && compressors.available(coding)) {
-                made.add(coding);
+            if (config.enabled()) {
+                wanted.add(coding);
+                if (compressors.available(coding)) {
+                    made.add(coding);
+                }
             }
         }
+        this.configured = List.copyOf(wanted);
         order.addAll(List.of(ContentCoding.values()));
         this.produced = List.copyOf(made);
         this.preference = List.copyOf(order);
@@ -46,6 +53,11 @@ final class CompressionPolicy {
 
     Compressors compressors() {
         return compressors;
+    }
+
+    /** The codings the configuration asks Carbon to produce (whether or not their library loaded). */
+    List<ContentCoding> configured() {
+        return configured;
     }
 
     boolean precompressed() {

@@ -113,7 +113,7 @@ public final class StaticFileHandler implements HttpHandler {
     public List<String> warnings() {
         List<String> warnings = new ArrayList<>();
         Compressors compressors = compression.compressors();
-        for (ContentCoding coding : ContentCoding.values()) {
+        for (ContentCoding coding : compression.configured()) {
             compressors.unavailableReason(coding).ifPresent(
                     reason -> warnings.add(coding.token() + " compression unavailable: " + reason));
         }
