@@ -79,6 +79,25 @@ final class Contents {
         };
     }
 
+    /** No bytes at all: HEAD of a streamed representation, whose body is never asked for. */
+    static FileResponses.Content none() {
+        return new FileResponses.Content() {
+            @Override
+            public Body range(long first, long length) {
+                throw new IllegalStateException("HEAD has no body");
+            }
+
+            @Override
+            public Body whole() {
+                throw new IllegalStateException("HEAD has no body");
+            }
+
+            @Override
+            public void release() {
+            }
+        };
+    }
+
     /** A stream of unknown length (no ranges: the caller only offers it when no Range was asked for). */
     static FileResponses.Content stream(ChunkSource source) {
         return new FileResponses.Content() {

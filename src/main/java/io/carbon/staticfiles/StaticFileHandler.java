@@ -442,10 +442,9 @@ public final class StaticFileHandler implements HttpHandler {
             // gzip while sending: the file is too large to keep a compressed copy of.
             Representation rep = new Representation(ETags.withSuffix(etag, coding.token()), stat.mtimeSeconds(),
                     lastModified, contentType, coding, -1, true);
-            FileChannel streamed = head ? null : channel;
-            channel = null;
-            FileResponses.Content content = streamed == null ? Contents.file(path, null, -1, opener, blockingPool)
-                    : Contents.stream(new GzipFileSource(streamed, stat.size(), compression.gzipLevel(), blockingPool));
+            FileResponses.Content content = head ? Contents.none()
+                    : Contents.stream(new GzipFileSource(channel, stat.size(), compression.gzipLevel(), blockingPool));
+            channel = null; // the stream owns it now
             return FileResponses.build(request, rep, content, config.cacheControl(), now);
         } finally {
             if (channel != null) {
