@@ -174,9 +174,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
         remaining = length;
         maskIndex = 0;
         state = State.PAYLOAD;
-        if (remaining == 0 && !control) {
-            // An empty data frame still moves the message along (it may be the one with FIN).
-            emitData(Unpooled.EMPTY_BUFFER, out);
+        // An empty frame is complete now: hand it on while bytes were consumed (ByteToMessageDecoder insists).
+        if (remaining == 0) {
+            if (control) {
+                emitControl(Unpooled.EMPTY_BUFFER, out);
+            } else {
+                emitData(Unpooled.EMPTY_BUFFER, out); // it may be the one with FIN
+            }
         }
     }
 
@@ -187,12 +191,7 @@ final class FrameDecoder extends ByteToMessageDecoder {
             }
             ByteBuf payload = unmaskedCopy(ctx, in, (int) remaining);
             remaining = 0;
-            switch (opcode) {
-                case PING -> out.add(new PingWebSocketFrame(payload));
-                case PONG -> out.add(new PongWebSocketFrame(payload));
-                default -> out.add(new CloseWebSocketFrame(true, 0, payload));
-            }
-            state = opcode == CLOSE ? State.DISCARD : State.HEADER;
+            emitControl(payload, out);
             return;
         }
         int n = (int) Math.min(remaining, in.readableBytes());
@@ -203,6 +202,15 @@ final class FrameDecoder extends ByteToMessageDecoder {
         remaining -= n;
         messageWireBytes += n;
         emitData(chunk, out);
+    }
+
+    private void emitControl(ByteBuf payload, List<Object> out) {
+        switch (opcode) {
+            case PING -> out.add(new PingWebSocketFrame(payload));
+            case PONG -> out.add(new PongWebSocketFrame(payload));
+            default -> out.add(new CloseWebSocketFrame(true, 0, payload));
+        }
+        state = opcode == CLOSE ? State.DISCARD : State.HEADER;
     }
 
     private void emitData(ByteBuf chunk, List<Object> out) {
