@@ -167,6 +167,13 @@ class WebSocketCloseTest {
         }
     }
 
+    static void awaitNoSessionsAbove(WsTestServer server, int sessions) throws InterruptedException {
+        for (int i = 0; i < 200 && server.service.openSessions() > sessions; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(server.service.openSessions()).isLessThanOrEqualTo(sessions);
+    }
+
     static void awaitNoSessions(WsTestServer server) throws InterruptedException {
         for (int i = 0; i < 200 && server.service.openSessions() > 0; i++) {
             Thread.sleep(10);
