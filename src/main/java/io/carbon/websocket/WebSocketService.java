@@ -39,15 +39,20 @@ public final class WebSocketService {
     private final AtomicInteger open = new AtomicInteger();
     private final WebSocketSession.Registry registry = new WebSocketSession.Registry() {
         @Override
-        public boolean opened(WebSocketSession session) {
-            if (shutDown || open.incrementAndGet() > config.maxConnections()) {
-                if (!shutDown) {
-                    open.decrementAndGet();
-                }
-                return false;
+        public int opened(WebSocketSession session) {
+            if (open.incrementAndGet() > config.maxConnections()) {
+                // Only a race between handshakes gets here: the handshake answers 503 when the bound is reached.
+                open.decrementAndGet();
+                return CloseCodes.TRY_AGAIN_LATER;
             }
             sessions.add(session);
-            return true;
+            // Checked after joining the list: shutdown() either sees this session or we see its flag.
+            if (shutDown) {
+                sessions.remove(session);
+                open.decrementAndGet();
+                return CloseCodes.GOING_AWAY;
+            }
+            return 0;
         }
 
         @Override

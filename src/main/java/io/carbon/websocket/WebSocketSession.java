@@ -37,8 +37,11 @@ final class WebSocketSession extends ChannelDuplexHandler {
 
     /** Told when sessions open and end: the connection bound and the shutdown list live there. */
     interface Registry {
-        /** False when no more sessions are allowed: the session then closes with 1013. */
-        boolean opened(WebSocketSession session);
+        /**
+         * @return 0 when the session may open, otherwise the code it closes with at once (1013 when the
+         *         connection bound is reached, 1001 when the server is shutting down)
+         */
+        int opened(WebSocketSession session);
 
         void closed(WebSocketSession session);
     }
@@ -126,16 +129,28 @@ final class WebSocketSession extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         lastReadNanos = System.nanoTime();
-        arm(idleNanos);
-        registered = registry.opened(this);
-        if (!registered) {
-            closeGracefully(CloseCodes.TRY_AGAIN_LATER, "too many WebSocket connections");
+        // The caller may still be taking the HTTP handlers out of the pipeline (a Close written now would reach
+        // the HTTP encoder and be lost): the session starts in the next task on this event loop.
+        ctx.executor().execute(this::start);
+    }
+
+    private void start() {
+        if (finished) {
             return;
         }
-        handler.onOpen(this);
         if (!ctx.channel().isActive()) {
             finish();
+            return;
         }
+        arm(idleNanos);
+        int refusal = registry.opened(this);
+        if (refusal != 0) {
+            closeGracefully(refusal, refusal == CloseCodes.GOING_AWAY
+                    ? "server shutting down" : "too many WebSocket connections");
+            return;
+        }
+        registered = true;
+        handler.onOpen(this);
     }
 
     @Override
