@@ -152,6 +152,17 @@ final class ChannelHub {
         });
     }
 
+    /** Subscribers of {@code name} right now (0 when it does not exist). */
+    int subscribers(String name) {
+        HubChannel channel = channels.get(name);
+        if (channel == null) {
+            return 0;
+        }
+        synchronized (channel) {
+            return channel.size();
+        }
+    }
+
     /** Channels with at least one subscriber. */
     int channels() {
         return channelCount.get();

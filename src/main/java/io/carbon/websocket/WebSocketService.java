@@ -174,6 +174,11 @@ public final class WebSocketService {
         return hub.channels();
     }
 
+    /** Subscribers of one channel right now (0 when it does not exist). */
+    public int subscribers(String channel) {
+        return hub.subscribers(channel);
+    }
+
     /** Channel subscribers (WebSocket and SSE) dropped so far for falling behind. */
     public long droppedSubscribers() {
         return hub.droppedSubscribers();

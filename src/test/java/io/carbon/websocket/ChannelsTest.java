@@ -33,6 +33,13 @@ class ChannelsTest {
         assertThat(next.opcode()).as("next frame").isEqualTo(PONG);
     }
 
+    static void awaitSubscribers(WsTestServer server, String channel, int subscribers) throws InterruptedException {
+        for (int i = 0; i < 200 && server.service.subscribers(channel) != subscribers; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(server.service.subscribers(channel)).isEqualTo(subscribers);
+    }
+
     private static void awaitChannels(WsTestServer server, int channels) throws InterruptedException {
         for (int i = 0; i < 200 && server.service.channels() != channels; i++) {
             Thread.sleep(10);
@@ -47,7 +54,8 @@ class ChannelsTest {
              RawWebSocket b = server.raw("/ws/channels/room");
              RawWebSocket c = server.raw("/ws/channels/room");
              RawWebSocket other = server.raw("/ws/channels/other")) {
-            awaitChannels(server, 2);
+            awaitSubscribers(server, "room", 3);
+            awaitSubscribers(server, "other", 1);
             for (int i = 0; i < 100; i++) {
                 a.sendText("m" + i);
             }
@@ -75,7 +83,7 @@ class ChannelsTest {
              RawWebSocket b = server.raw("/ws/channels/mix");
              RawWebSocket r1 = server.raw("/ws/channels/mix");
              RawWebSocket r2 = server.raw("/ws/channels/mix")) {
-            awaitChannels(server, 1);
+            awaitSubscribers(server, "mix", 4);
             CompletableFuture<Void> sendA = CompletableFuture.runAsync(() -> sendAll(a, "a", perSender));
             CompletableFuture<Void> sendB = CompletableFuture.runAsync(() -> sendAll(b, "b", perSender));
             for (RawWebSocket receiver : List.of(r1, r2)) {
@@ -115,7 +123,7 @@ class ChannelsTest {
              RawWebSocket sender = server.raw("/ws/channels/feed");
              RawWebSocket healthy = server.raw("/ws/channels/feed");
              RawWebSocket slow = RawWebSocket.connect(server.port(), "/ws/channels/feed", Map.of(), 8 * 1024)) {
-            awaitChannels(server, 1);
+            awaitSubscribers(server, "feed", 3);
             CompletableFuture<Integer> healthyReads = CompletableFuture.supplyAsync(() -> {
                 try {
                     int n = 0;
@@ -150,13 +158,15 @@ class ChannelsTest {
     void subscribersPerChannelAreBounded() throws Exception {
         try (WsTestServer server = server(c -> c.maxSubscribers = 2);
              RawWebSocket a = server.raw("/ws/channels/small");
-             RawWebSocket b = server.raw("/ws/channels/small");
-             RawWebSocket c = server.raw("/ws/channels/small");
-             RawWebSocket elsewhere = server.raw("/ws/channels/elsewhere")) {
+             RawWebSocket b = server.raw("/ws/channels/small")) {
             assertThat(a.status).isEqualTo(101);
             assertThat(b.status).isEqualTo(101);
-            assertThat(c.status).isEqualTo(503);
-            assertThat(elsewhere.status).isEqualTo(101);
+            awaitSubscribers(server, "small", 2);
+            try (RawWebSocket c = server.raw("/ws/channels/small");
+                 RawWebSocket elsewhere = server.raw("/ws/channels/elsewhere")) {
+                assertThat(c.status).isEqualTo(503);
+                assertThat(elsewhere.status).isEqualTo(101);
+            }
         }
     }
 
@@ -165,11 +175,12 @@ class ChannelsTest {
         try (WsTestServer server = server(c -> c.maxChannels = 1)) {
             RawWebSocket first = server.raw("/ws/channels/one");
             RawWebSocket again = server.raw("/ws/channels/one");
+            awaitChannels(server, 1);
             try (RawWebSocket second = server.raw("/ws/channels/two")) {
                 assertThat(second.status).isEqualTo(503);
             }
             assertThat(again.status).isEqualTo(101);
-            awaitChannels(server, 1);
+            awaitSubscribers(server, "one", 2);
             for (RawWebSocket ws : List.of(first, again)) {
                 ws.sendClose(1000, new byte[0]);
                 ws.awaitClose();
@@ -187,7 +198,7 @@ class ChannelsTest {
         try (WsTestServer server = server(c -> { });
              RawWebSocket a = server.raw("/ws/channels/x");
              RawWebSocket b = server.raw("/ws/channels/x")) {
-            awaitChannels(server, 1);
+            awaitSubscribers(server, "x", 2);
             server.service.shutdown();
             List<Integer> codes = new ArrayList<>();
             for (RawWebSocket ws : List.of(a, b)) {
