@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -118,18 +119,22 @@ class ChannelsTest {
     @Test
     void aSubscriberThatFallsBehindIsClosedWith1008AndCountedWhileOthersGetEverything() throws Exception {
         int messages = 300;
-        byte[] payload = new byte[32 * 1024];
+        byte[] payload = new byte[64 * 1024];
         try (WsTestServer server = server(c -> c.queueSize = 8);
              RawWebSocket sender = server.raw("/ws/channels/feed");
              RawWebSocket healthy = server.raw("/ws/channels/feed");
              RawWebSocket slow = RawWebSocket.connect(server.port(), "/ws/channels/feed", Map.of(), 8 * 1024)) {
             awaitSubscribers(server, "feed", 3);
+            // The healthy subscriber keeps up (the sender waits for it, a few messages ahead at most); the slow
+            // one never reads until the end, so 19 MiB cannot fit in its socket buffers plus 8 queued messages.
+            Semaphore window = new Semaphore(4);
             CompletableFuture<Integer> healthyReads = CompletableFuture.supplyAsync(() -> {
                 try {
                     int n = 0;
                     while (n < messages) {
                         assertThat(healthy.read().payload()).hasSize(payload.length);
                         n++;
+                        window.release();
                     }
                     return n;
                 } catch (Exception e) {
@@ -137,10 +142,12 @@ class ChannelsTest {
                 }
             });
             for (int i = 0; i < messages; i++) {
+                assertThat(window.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
                 sender.send(true, BINARY, payload);
             }
             assertThat(healthyReads.get(10, TimeUnit.SECONDS)).isEqualTo(messages);
             // Only now does the slow subscriber read: what fitted in its buffers, then the 1008.
+            slow.timeout(10_000);
             int received = 0;
             RawWebSocket.Frame frame;
             while ((frame = slow.read()).opcode() != CLOSE) {
