@@ -3,14 +3,14 @@ package io.carbon.websocket;
 /**
  * The agreed permessage-deflate parameters (RFC 7692 §7.1). Carbon always compresses each message on its own
  * ({@code server_no_context_takeover}, which §7.1.1.1 lets a server add unasked), so its compressors can be
- * shared; it accepts any client window (its inflater always has the full 32 KiB) and only a server window of
- * 15 bits, because the JDK's deflater cannot use a smaller one.
+ * shared; it accepts any client window (its inflater always has the full 32 KiB), and keeps a smaller server
+ * window by sending messages longer than the window uncompressed.
  *
  * @param serverNoContextTakeover always true: Carbon's messages never refer to earlier ones
  * @param clientNoContextTakeover the client offered it and it was confirmed: the client resets after each message
- * @param serverMaxWindowBits     15 (confirmed in the response only when the client asked for it)
+ * @param serverMaxWindowBits     8–15: the client's window for Carbon's messages (15 unless it asked for less)
  * @param clientMaxWindowBits     the window the client announced it uses, 8–15 (15 when it said nothing)
- * @param confirmServerWindow     the client offered server_max_window_bits=15, so the response must repeat it
+ * @param confirmServerWindow     the client offered server_max_window_bits, so the response must repeat it
  */
 public record DeflateParameters(boolean serverNoContextTakeover, boolean clientNoContextTakeover,
                                 int serverMaxWindowBits, int clientMaxWindowBits, boolean confirmServerWindow) {
@@ -28,5 +28,10 @@ public record DeflateParameters(boolean serverNoContextTakeover, boolean clientN
             value.append("; server_max_window_bits=").append(serverMaxWindowBits);
         }
         return value.toString();
+    }
+
+    /** The longest message Carbon compresses: one whose back-references all fit the client's window. */
+    public int maxCompressedMessage() {
+        return serverMaxWindowBits >= 15 ? Integer.MAX_VALUE : 1 << serverMaxWindowBits;
     }
 }

@@ -8,9 +8,14 @@ import java.util.regex.Pattern;
 
 /**
  * Chooses a permessage-deflate offer (RFC 7692 §5, §7.1): the client's offers are alternatives in its order of
- * preference, and the first one Carbon can honour exactly is accepted. An offer is declined, never failed,
- * when it has an unknown or repeated parameter or an invalid value (§7.1, "MUST decline"), or asks for a server
- * window below 15 bits, which the JDK's deflater cannot produce. Declining every offer means no compression.
+ * preference, and the first valid one is accepted. An offer is declined, never failed, when it has an unknown or
+ * repeated parameter or an invalid value (§7.1, "MUST decline"). Declining every offer means no compression.
+ *
+ * <p>Every parameter value the RFC allows can be honoured: any client window inflates with Carbon's 32 KiB one,
+ * and a server window of N bits is kept although the JDK's deflater cannot shrink its window, because Carbon
+ * compresses each message on its own (server_no_context_takeover) and sends messages longer than 2^N bytes
+ * uncompressed (§6 lets a sender leave any message uncompressed): no back-reference can then reach further
+ * than 2^N bytes.
  */
 final class PerMessageDeflateNegotiation {
 
@@ -37,6 +42,7 @@ final class PerMessageDeflateNegotiation {
         Set<String> seen = new HashSet<>();
         boolean clientNoContext = false;
         boolean confirmServerWindow = false;
+        int serverBits = 15;
         int clientBits = 15;
         for (ExtensionOffers.Param param : offer.params()) {
             String name = param.name().toLowerCase(Locale.ROOT);
@@ -57,10 +63,11 @@ final class PerMessageDeflateNegotiation {
                     clientNoContext = true;
                 }
                 case "server_max_window_bits" -> {
-                    // §7.1.2.1: a value is required; Carbon can only honour the full window.
-                    if (value == null || !WINDOW_BITS.matcher(value).matches() || !value.equals("15")) {
+                    // §7.1.2.1: a value is required, and the response must repeat it (or a smaller one).
+                    if (value == null || !WINDOW_BITS.matcher(value).matches()) {
                         return null;
                     }
+                    serverBits = Integer.parseInt(value);
                     confirmServerWindow = true;
                 }
                 case "client_max_window_bits" -> {
@@ -77,6 +84,6 @@ final class PerMessageDeflateNegotiation {
                 }
             }
         }
-        return new DeflateParameters(true, clientNoContext, 15, clientBits, confirmServerWindow);
+        return new DeflateParameters(true, clientNoContext, serverBits, clientBits, confirmServerWindow);
     }
 }

@@ -153,7 +153,7 @@ public final class WebSocketService {
         pipeline.addLast("ws-frame-decoder", new FrameDecoder(config.maxMessageSize(), deflate != null));
         pipeline.addLast("ws-frame-encoder", new WebSocket13FrameEncoder(false)); // §5.1: servers never mask
         if (deflate != null) {
-            pipeline.addLast("ws-deflate", new MessageDeflater(deflaters));
+            pipeline.addLast("ws-deflate", new MessageDeflater(deflaters, deflate.maxCompressedMessage()));
         }
         MessageHandler handler = accepted.endpoint() instanceof Endpoint.Channel channel
                 ? new ChannelMember(hub, channel.name(), config.queueSize())

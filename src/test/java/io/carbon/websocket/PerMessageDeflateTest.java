@@ -53,7 +53,9 @@ class PerMessageDeflateTest {
             "permessage-deflate; client_no_context_takeover                | permessage-deflate; server_no_context_takeover; client_no_context_takeover",
             "permessage-deflate; server_no_context_takeover                | permessage-deflate; server_no_context_takeover",
             "permessage-deflate; server_max_window_bits=15                 | permessage-deflate; server_no_context_takeover; server_max_window_bits=15",
-            "permessage-deflate; server_max_window_bits=10, permessage-deflate | permessage-deflate; server_no_context_takeover",
+            "permessage-deflate; server_max_window_bits=10, permessage-deflate | permessage-deflate; server_no_context_takeover; server_max_window_bits=10",
+            "permessage-deflate; server_max_window_bits=8                  | permessage-deflate; server_no_context_takeover; server_max_window_bits=8",
+            "permessage-deflate; mystery, permessage-deflate; client_no_context_takeover | permessage-deflate; server_no_context_takeover; client_no_context_takeover",
             "x-webkit-deflate-frame, permessage-deflate                    | permessage-deflate; server_no_context_takeover",
             "PerMessage-Deflate                                            | permessage-deflate; server_no_context_takeover",
     })
@@ -66,8 +68,8 @@ class PerMessageDeflateTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "permessage-deflate; server_max_window_bits=10",  // the JDK deflater cannot make a smaller window
             "permessage-deflate; server_max_window_bits",     // a value is required
+            "permessage-deflate; server_max_window_bits=16",
             "permessage-deflate; client_max_window_bits=7",
             "permessage-deflate; client_max_window_bits=16",
             "permessage-deflate; client_max_window_bits=010",
@@ -140,6 +142,23 @@ class PerMessageDeflateTest {
             RawWebSocket.Frame echo = ws.read();
             assertThat(echo.opcode()).isEqualTo(BINARY);
             assertThat(Deflate.decompress(new Inflater(true), echo.payload())).isEqualTo(plain);
+        }
+    }
+
+    @Test
+    void aSmallServerWindowIsKeptBySendingLongerMessagesUncompressed() throws Exception {
+        try (RawWebSocket ws = offer("permessage-deflate; server_max_window_bits=10")) {
+            byte[] fits = "abcdefgh".repeat(128).getBytes(StandardCharsets.UTF_8); // 1024 bytes = the window
+            ws.send(true, BINARY, fits);
+            RawWebSocket.Frame compressed = ws.read();
+            assertThat(compressed.rsv()).isEqualTo(4);
+            Inflater smallWindow = new Inflater(true);
+            assertThat(Deflate.decompress(smallWindow, compressed.payload())).isEqualTo(fits);
+            byte[] longer = Arrays.copyOf(fits, 1025);
+            ws.send(true, BINARY, longer);
+            RawWebSocket.Frame plain = ws.read();
+            assertThat(plain.rsv()).isZero();
+            assertThat(plain.payload()).isEqualTo(longer);
         }
     }
 
