@@ -179,7 +179,8 @@ final class ChannelHttpHandler implements HttpHandler {
         return Long.parseLong(id);
     }
 
-    private static Response unavailable(ChannelHub.Refusal refusal) {
+    /** 503 with Retry-After, saying which bound was reached (shared with the handshake). */
+    static Response unavailable(ChannelHub.Refusal refusal) {
         String why = switch (refusal) {
             case TOO_MANY_CHANNELS -> "too many channels (websocket_max_channels)";
             case TOO_MANY_SUBSCRIBERS -> "too many subscribers on this channel (websocket_max_subscribers)";
@@ -193,9 +194,5 @@ final class ChannelHttpHandler implements HttpHandler {
     private static Response allow(Response response, String methods) {
         response.headers().set(HttpHeaderNames.ALLOW, methods);
         return response;
-    }
-
-    static Response unavailableFor(ChannelHub.Refusal refusal) {
-        return unavailable(refusal);
     }
 }

@@ -135,7 +135,7 @@ public final class WebSocketService {
     }
 
     private static HandshakeResult rejected(ChannelHub.Refusal refusal) {
-        return new HandshakeResult.Rejected(ChannelHttpHandler.unavailableFor(refusal));
+        return new HandshakeResult.Rejected(ChannelHttpHandler.unavailable(refusal));
     }
 
     /**

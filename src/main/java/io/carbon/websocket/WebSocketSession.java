@@ -135,8 +135,8 @@ final class WebSocketSession extends ChannelDuplexHandler {
     }
 
     private void start() {
-        if (finished) {
-            return;
+        if (finished || closeSent) {
+            return; // closed before it started (a shutdown racing the install): nothing to open
         }
         if (!ctx.channel().isActive()) {
             finish();
