@@ -369,14 +369,16 @@ final class WebSocketSession extends ChannelDuplexHandler {
         }
     }
 
-    /** Close reasons are ASCII here; a Close frame has room for 123 bytes of reason (§5.5). */
+    /** A Close frame has room for 123 bytes of reason (§5.5); cut whole characters until it fits. */
     private static String shorten(String reason) {
         if (reason == null) {
             return null;
         }
-        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
-        return bytes.length <= CloseCodes.MAX_REASON_BYTES ? reason
-                : new String(bytes, 0, CloseCodes.MAX_REASON_BYTES, StandardCharsets.US_ASCII);
+        String shortened = reason;
+        while (shortened.getBytes(StandardCharsets.UTF_8).length > CloseCodes.MAX_REASON_BYTES) {
+            shortened = shortened.substring(0, shortened.offsetByCodePoints(shortened.length(), -1));
+        }
+        return shortened;
     }
 
     // ---- one timer: idle ping, idle close, closing-handshake deadline ----
