@@ -314,7 +314,7 @@
         ? 'WebSocket is off on this server (enable_websocket = false).'
         : 'This browser has no WebSocket.';
       for (const c of [checks.echo, checks.channelWs, checks.channelSse]) {
-        c.set('off', why);
+        c.set('off', 'Not run. ' + why);
       }
       section.dataset.websocket = 'off';
       state = 'off';

@@ -97,7 +97,10 @@ try {
   expect(!csp || csp.includes("default-src 'self'") || csp.includes('default-src \'self\''),
     `the response's Content-Security-Policy is '${csp}', expected default-src 'self'`);
 
-  if (expectDemo === 'ok') {
+  if (expectDemo === 'ok' && result.state === 'off') {
+    failures.push(`demo: the page says WebSocket is off: GET ${echoPath} was answered 404, not 426`
+      + ' (enable_websocket off, another websocket_echo_path, or the endpoints not wired in)');
+  } else if (expectDemo === 'ok') {
     expect(result.state === 'ok', `demo: state '${result.state}' (${result.status})`);
     const { echo, channelWs, channelSse } = result;
     expect(echo?.state === 'ok', `echo: state '${echo?.state}': ${echo?.text}`);
