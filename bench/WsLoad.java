@@ -576,8 +576,14 @@ public final class WsLoad {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!stopping) {
-                error("connection error: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                    ? cause.getCause() : cause;
+            String what = c.getClass().getSimpleName() + ": " + c.getMessage();
+            if (!established) {
+                handshakeFailure("error during the handshake: " + what
+                        + (c instanceof javax.net.ssl.SSLException && o.verifyCert ? " (certificate not trusted?)" : ""));
+            } else if (!stopping) {
+                error("connection error: " + what);
             }
             ctx.close();
         }
