@@ -120,7 +120,8 @@
     socket.inbox = new Inbox(name);
     const opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => resolve(socket));
-      socket.addEventListener('error', () => reject(new Error(name + ': the WebSocket could not connect')));
+      socket.addEventListener('error', () => reject(Object.assign(
+        new Error(name + ': the WebSocket could not connect'), { beforeOpen: true })));
       socket.addEventListener('close', (event) => {
         const why = name + ' closed (code ' + event.code + (event.reason ? ', ' + event.reason : '') + ')';
         reject(new Error(why));
@@ -176,17 +177,14 @@
       { protocol: protocol || 'unknown', tls: tls });
   }
 
-  // Is WebSocket on? The echo path answers a plain GET with 426 when it is; without it, /ws is just a
-  // missing file (404). Anything else: try anyway and let the WebSocket say what is wrong.
-  async function websocketEnabled() {
-    if (typeof WebSocket !== 'function') {
-      return false;
-    }
+  // Asked only after the echo WebSocket failed to open: is WebSocket off, or broken? The echo path answers a
+  // plain GET with 426 when WebSocket is on; without it, the path is just a missing file (404).
+  async function websocketOff() {
     try {
       const response = await withTimeout(fetch(echoPath, { cache: 'no-store' }), 'asking ' + echoPath);
-      return response.status !== 404;
+      return response.status === 404;
     } catch (error) {
-      return true;
+      return false;
     }
   }
 
@@ -309,19 +307,28 @@
     showProtocol();
 
     let state;
-    if (!(await websocketEnabled())) {
-      const why = typeof WebSocket === 'function'
-        ? 'WebSocket is off on this server (enable_websocket = false).'
-        : 'This browser has no WebSocket.';
+    let off = typeof WebSocket !== 'function' ? 'This browser has no WebSocket.' : null;
+    let echoOk = false;
+    if (!off) {
+      try {
+        echoOk = await runEcho();
+      } catch (error) {
+        if (error.beforeOpen && await websocketOff()) {
+          off = 'WebSocket is off on this server (enable_websocket = false).';
+        } else {
+          echoOk = fail([checks.echo], error);
+        }
+      }
+    }
+    if (off) {
       for (const c of [checks.echo, checks.channelWs, checks.channelSse]) {
-        c.set('off', 'Not run. ' + why);
+        c.set('off', 'Not run. ' + off);
       }
       section.dataset.websocket = 'off';
       state = 'off';
-      status('The WebSocket demo is off: ' + why + ' The rest of the site works as usual.');
+      status('The WebSocket demo is off: ' + off + ' The rest of the site works as usual.');
     } else {
       section.dataset.websocket = 'on';
-      const echoOk = await runEcho().catch((error) => fail([checks.echo], error));
       const channelOk = await runChannel().catch((error) => fail([checks.channelWs, checks.channelSse], error));
       state = echoOk && channelOk ? 'ok' : 'fail';
       status(state === 'ok' ? 'Demo finished: every check passed.' : 'Demo finished: some checks failed (see below).');

@@ -8,7 +8,7 @@
 //   EXPECT_DEMO [ok]         ok: echo and both channel checks pass; off: the page says WebSocket is off
 //   TIMEOUT_MS [30000]       page load plus demo
 //   CHROMIUM [/usr/bin/chromium]
-//   ECHO_PATH [/ws]          the demo probes it with a GET; that expected 426 or 404 is not an error
+//   ECHO_PATH [/ws]          with EXPECT_DEMO=off, the failed WebSocket to it and the 404 are not errors
 //   SCREENSHOT               a PNG path: a full-page screenshot is saved there
 import { chromium } from 'playwright-core';
 
@@ -53,11 +53,14 @@ try {
   page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     // CSP violations, uncaught errors and failed WebSocket connections show up as console errors.
-    // The demo's own probe (GET on the echo path: 426 when WebSocket is on, 404 when off) is logged as a
-    // failed load too; that one is expected.
-    const probe = /^Failed to load resource: .* (426|404)\b/.test(message.text())
-      && new URL(message.location().url || 'x:', url).pathname === echoPath;
-    if (message.type() === 'error' && !probe) {
+    // With WebSocket off, the echo WebSocket fails and the demo's probe (GET on the echo path, 404) tells
+    // why: both are logged as errors, and both are expected then.
+    const text = message.text();
+    const socket = /^WebSocket connection to '([^']*)' failed/.exec(text);
+    const expected = expectDemo === 'off' && (
+      (/^Failed to load resource: .* 404\b/.test(text) && new URL(message.location().url || 'x:', url).pathname === echoPath)
+      || (socket !== null && new URL(socket[1]).pathname === echoPath));
+    if (message.type() === 'error' && !expected) {
       pageErrors.push(`console error: ${message.text()}`);
     }
   });
@@ -98,8 +101,8 @@ try {
     `the response's Content-Security-Policy is '${csp}', expected default-src 'self'`);
 
   if (expectDemo === 'ok' && result.state === 'off') {
-    failures.push(`demo: the page says WebSocket is off: GET ${echoPath} was answered 404, not 426`
-      + ' (enable_websocket off, another websocket_echo_path, or the endpoints not wired in)');
+    failures.push(`demo: the page says WebSocket is off: the WebSocket to ${echoPath} failed and a GET was`
+      + ' answered 404, not 426 (enable_websocket off, another websocket_echo_path, or the endpoints not wired in)');
   } else if (expectDemo === 'ok') {
     expect(result.state === 'ok', `demo: state '${result.state}' (${result.status})`);
     const { echo, channelWs, channelSse } = result;
