@@ -727,6 +727,10 @@ public final class WsLoad {
             if (now >= end) {
                 break;
             }
+            if (open.get() == 0) {
+                say("every connection is closed: the run ends early");
+                break;
+            }
             long wake = o.intervalNanos > 0 ? Math.min(end, last + o.intervalNanos) : end;
             TimeUnit.NANOSECONDS.sleep(Math.max(0, wake - now));
             if (wake >= end) {
