@@ -26,6 +26,12 @@
     return {
       item,
       set(state, text, data) {
+        if (state === 'running') {
+          // A new run: no value of the last one may be read as this run's.
+          for (const key of Object.keys(item.dataset)) {
+            delete item.dataset[key];
+          }
+        }
         item.dataset.state = state;
         item.querySelector('.check-badge').textContent = BADGES[state];
         if (text !== undefined) {
@@ -338,6 +344,9 @@
     section.dataset.state = 'running';
     section.setAttribute('aria-busy', 'true');
     status('Running the demo…');
+    for (const c of [checks.echo, checks.channelWs, checks.channelSse]) {
+      c.set('running');
+    }
     showProtocol();
 
     let state;
