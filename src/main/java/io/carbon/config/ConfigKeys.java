@@ -169,6 +169,55 @@ final class ConfigKeys {
             ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY), "the window http2_max_resets is counted over",
             c -> c.http2().resetWindow());
 
+    static final Key<String> WEBSOCKET_ECHO_PATH = new Key<>("websocket_echo_path", "/ws",
+            ValueTypes.endpointPath(false), "WebSocket endpoint that sends every message back unchanged",
+            c -> c.websocket().echoPath());
+    static final Key<String> WEBSOCKET_CHANNELS_PATH = new Key<>("websocket_channels_path", "/ws/channels/",
+            ValueTypes.endpointPath(true),
+            "prefix of the channel endpoints (WebSocket, SSE, POST); the next segment names the channel",
+            c -> c.websocket().channelsPath());
+    static final Key<Integer> WEBSOCKET_MAX_MESSAGE_SIZE = new Key<>("websocket_max_message_size", "1MiB",
+            ValueTypes.intSize(125, 1 << 28),
+            "largest WebSocket message (all fragments, decompressed); larger closes with 1009",
+            c -> c.websocket().maxMessageSize());
+    static final Key<Duration> WEBSOCKET_IDLE_TIMEOUT = new Key<>("websocket_idle_timeout", "60s",
+            ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY),
+            "a silent WebSocket client is pinged after this and closed (1001) after as long again",
+            c -> c.websocket().idleTimeout());
+    static final Key<Integer> WEBSOCKET_MAX_CONNECTIONS = new Key<>("websocket_max_connections", "10000",
+            ValueTypes.integer(1, Integer.MAX_VALUE), "open WebSockets (HTTP/1.1 and HTTP/2); more get 503",
+            c -> c.websocket().maxConnections());
+    static final Key<List<String>> WEBSOCKET_ALLOWED_ORIGINS = new Key<>("websocket_allowed_origins", "",
+            ValueTypes.originList(),
+            "origins allowed to open WebSockets and use channels (403 otherwise); empty = any",
+            c -> c.websocket().allowedOrigins());
+    static final Key<List<String>> WEBSOCKET_SUBPROTOCOLS = new Key<>("websocket_subprotocols", "",
+            ValueTypes.tokenList(), "subprotocols Carbon agrees to; the client's first one in this list is chosen",
+            c -> c.websocket().subprotocols());
+    static final Key<Integer> WEBSOCKET_MAX_CHANNELS = new Key<>("websocket_max_channels", "1024",
+            ValueTypes.integer(1, 1 << 24), "channels with subscribers at once; a new channel beyond gets 503",
+            c -> c.websocket().maxChannels());
+    static final Key<Integer> WEBSOCKET_MAX_SUBSCRIBERS = new Key<>("websocket_max_subscribers", "1024",
+            ValueTypes.integer(1, 1 << 24), "WebSocket and SSE subscribers of one channel; more get 503",
+            c -> c.websocket().maxSubscribers());
+    static final Key<Integer> WEBSOCKET_QUEUE_SIZE = new Key<>("websocket_queue_size", "256",
+            ValueTypes.integer(1, 1 << 20),
+            "channel messages waiting for one slow subscriber; one more closes it (1008)",
+            c -> c.websocket().queueSize());
+    static final Key<Boolean> WEBSOCKET_PERMESSAGE_DEFLATE = new Key<>("websocket_permessage_deflate", "true",
+            ValueTypes.bool(), "compress WebSocket messages when the client offers permessage-deflate (RFC 7692)",
+            c -> c.websocket().permessageDeflate());
+    static final Key<Integer> SSE_REPLAY = new Key<>("sse_replay", "32", ValueTypes.integer(0, 1 << 16),
+            "text messages kept per channel for SSE clients that reconnect with Last-Event-ID; 0 = none",
+            c -> c.websocket().sseReplay());
+    static final Key<Duration> SSE_HEARTBEAT = new Key<>("sse_heartbeat", "15s",
+            ValueTypes.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "an SSE stream without events gets a comment line this often, so proxies keep it open",
+            c -> c.websocket().sseHeartbeat());
+    static final Key<Integer> SSE_MAX_PUBLISH_SIZE = new Key<>("sse_max_publish_size", "64KiB",
+            ValueTypes.intSize(0, 1 << 28), "largest body a POST may publish to a channel; larger gets 413",
+            c -> c.websocket().sseMaxPublishSize());
+
     /** Every key, in the documented order. */
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
@@ -181,7 +230,10 @@ final class ConfigKeys {
             COMPRESSION_LEVEL_ZSTD, COMPRESSION_TYPES, COMPRESSION_MIN_SIZE, PRECOMPRESSED, REDIRECT_TO_HTTPS, HSTS_MAX_AGE,
             HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, ENABLE_H2C,
             HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
-            HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW);
+            HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, WEBSOCKET_ECHO_PATH,
+            WEBSOCKET_CHANNELS_PATH, WEBSOCKET_MAX_MESSAGE_SIZE, WEBSOCKET_IDLE_TIMEOUT, WEBSOCKET_MAX_CONNECTIONS,
+            WEBSOCKET_ALLOWED_ORIGINS, WEBSOCKET_SUBPROTOCOLS, WEBSOCKET_MAX_CHANNELS, WEBSOCKET_MAX_SUBSCRIBERS,
+            WEBSOCKET_QUEUE_SIZE, WEBSOCKET_PERMESSAGE_DEFLATE, SSE_REPLAY, SSE_HEARTBEAT, SSE_MAX_PUBLISH_SIZE);
 
     private static final Map<String, Key<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Key::name, Function.identity()));

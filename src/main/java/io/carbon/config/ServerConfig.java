@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param http2           HTTP/2 settings and abuse bounds
  * @param cache           the in-memory file cache
  * @param compression     content coding of responses
+ * @param websocket       WebSocket endpoints, channels and the SSE bridge (used when {@code enableWebsocket})
  */
 public record ServerConfig(
         Path source,
@@ -31,7 +32,8 @@ public record ServerConfig(
         TlsConfig tls,
         Http2Config http2,
         FileCacheConfig cache,
-        CompressionConfig compression) {
+        CompressionConfig compression,
+        WebSocketConfig websocket) {
 
     public ServerConfig {
         Objects.requireNonNull(network, "network");
@@ -42,5 +44,6 @@ public record ServerConfig(
         Objects.requireNonNull(http2, "http2");
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(websocket, "websocket");
     }
 }

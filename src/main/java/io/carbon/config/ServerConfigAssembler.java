@@ -56,6 +56,32 @@ final class ServerConfigAssembler {
             throw origins.get(ConfigKeys.REDIRECT_TO_HTTPS.name()).error(ConfigKeys.REDIRECT_TO_HTTPS.name(),
                     "needs use_https = true: there is no HTTPS port to redirect to");
         }
+        crossCheckWebSocket();
+    }
+
+    private void crossCheckWebSocket() throws ConfigException {
+        String echo = get(ConfigKeys.WEBSOCKET_ECHO_PATH);
+        String channels = get(ConfigKeys.WEBSOCKET_CHANNELS_PATH);
+        // The channels path is a prefix: an echo path under it (or equal to it) could never be reached.
+        if (echo.startsWith(channels) || (echo + "/").equals(channels)) {
+            throw origins.get(ConfigKeys.WEBSOCKET_ECHO_PATH.name()).error(ConfigKeys.WEBSOCKET_ECHO_PATH.name(),
+                    "is " + echo + ", inside websocket_channels_path (" + channels
+                            + "), expected a path outside it, e.g. /ws");
+        }
+        int replay = get(ConfigKeys.SSE_REPLAY);
+        int queue = get(ConfigKeys.WEBSOCKET_QUEUE_SIZE);
+        if (replay > queue) {
+            // A replay goes into the subscriber's queue first: more than fits would close the subscriber at once.
+            throw origins.get(ConfigKeys.SSE_REPLAY.name()).error(ConfigKeys.SSE_REPLAY.name(),
+                    "is " + replay + ", larger than websocket_queue_size (" + queue + "), expected at most " + queue);
+        }
+        int publish = get(ConfigKeys.SSE_MAX_PUBLISH_SIZE);
+        int message = get(ConfigKeys.WEBSOCKET_MAX_MESSAGE_SIZE);
+        if (publish > message) {
+            throw origins.get(ConfigKeys.SSE_MAX_PUBLISH_SIZE.name()).error(ConfigKeys.SSE_MAX_PUBLISH_SIZE.name(),
+                    "is larger than websocket_max_message_size (" + message
+                            + " bytes): a published message must fit in a WebSocket message");
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -129,7 +155,22 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.HTTP2_MAX_FRAME_SIZE),
                 get(ConfigKeys.HTTP2_MAX_RESETS),
                 get(ConfigKeys.HTTP2_RESET_WINDOW));
+        WebSocketConfig websocket = new WebSocketConfig(
+                get(ConfigKeys.WEBSOCKET_ECHO_PATH),
+                get(ConfigKeys.WEBSOCKET_CHANNELS_PATH),
+                get(ConfigKeys.WEBSOCKET_MAX_MESSAGE_SIZE),
+                get(ConfigKeys.WEBSOCKET_IDLE_TIMEOUT),
+                get(ConfigKeys.WEBSOCKET_MAX_CONNECTIONS),
+                get(ConfigKeys.WEBSOCKET_ALLOWED_ORIGINS),
+                get(ConfigKeys.WEBSOCKET_SUBPROTOCOLS),
+                get(ConfigKeys.WEBSOCKET_MAX_CHANNELS),
+                get(ConfigKeys.WEBSOCKET_MAX_SUBSCRIBERS),
+                get(ConfigKeys.WEBSOCKET_QUEUE_SIZE),
+                get(ConfigKeys.WEBSOCKET_PERMESSAGE_DEFLATE),
+                get(ConfigKeys.SSE_REPLAY),
+                get(ConfigKeys.SSE_HEARTBEAT),
+                get(ConfigKeys.SSE_MAX_PUBLISH_SIZE));
         return new ServerConfig(source, network, http, files, logging,
-                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression);
+                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket);
     }
 }

@@ -25,6 +25,14 @@ final class ValueTypes {
             "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
                     + "(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
 
+    /** An endpoint path without its trailing '/': segments of RFC 3986 unreserved characters. */
+    private static final Pattern ENDPOINT_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+    /** scheme://host[:port]: a DNS name, IPv4 address or bracketed IPv6 address. */
+    private static final Pattern ORIGIN = Pattern.compile(
+            "(https?)://([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\\[[0-9a-f:.]+\\])(:[0-9]{1,5})?");
+    /** RFC 9110 §5.6.2 token. */
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
     private ValueTypes() {
     }
 
@@ -258,6 +266,111 @@ final class ValueTypes {
                     patterns.add(pattern);
                 }
                 return List.copyOf(patterns);
+            }
+
+            @Override
+            public String format(List<String> value) {
+                return String.join(",", value);
+            }
+        };
+    }
+
+    /**
+     * The path of an endpoint, matched against the raw (still percent-encoded) request path: so only characters
+     * that never need encoding are allowed (RFC 3986 unreserved and '/'), no empty, '.' or '..' segments, and
+     * never '/' alone (an endpoint there would hide the whole site). With {@code prefix} the value names a
+     * directory of endpoints and is kept with a trailing '/', added when missing.
+     */
+    static ValueType<String> endpointPath(boolean prefix) {
+        return new ValueType<>() {
+            @Override
+            public String parse(String raw) throws InvalidValueException {
+                String path = prefix && !raw.endsWith("/") ? raw + "/" : raw;
+                String body = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+                boolean valid = ENDPOINT_PATH.matcher(body).matches();
+                if (valid) {
+                    for (String segment : body.substring(1).split("/", -1)) {
+                        if (segment.equals(".") || segment.equals("..")) {
+                            valid = false;
+                        }
+                    }
+                }
+                if (!valid) {
+                    throw new InvalidValueException("expected a path like " + (prefix ? "/ws/channels/" : "/ws")
+                            + " (starting with '/', not '/' alone, made of letters, digits and - . _ ~ /,"
+                            + " without empty, '.' or '..' segments), got " + Quoting.show(raw));
+                }
+                return path;
+            }
+
+            @Override
+            public String format(String value) {
+                return value;
+            }
+        };
+    }
+
+    /**
+     * Web origins (RFC 6454) separated by commas and/or whitespace: {@code scheme://host[:port]} with scheme
+     * http or https, as browsers send them in {@code Origin}. Returned in lower case, with the scheme's default
+     * port dropped (browsers never send it), so a plain string comparison matches. May be empty.
+     */
+    static ValueType<List<String>> originList() {
+        return new ValueType<>() {
+            @Override
+            public List<String> parse(String raw) throws InvalidValueException {
+                List<String> origins = new ArrayList<>();
+                for (String item : LIST_SEPARATOR.split(raw.strip())) {
+                    if (item.isEmpty()) {
+                        continue;
+                    }
+                    java.util.regex.Matcher m = ORIGIN.matcher(item.toLowerCase(Locale.ROOT));
+                    if (!m.matches() || (m.group(3) != null && Integer.parseInt(m.group(3).substring(1)) > 65535)) {
+                        throw new InvalidValueException("expected origins like https://example.com or"
+                                + " http://localhost:8080 (scheme://host[:port], no path), got " + Quoting.show(item));
+                    }
+                    String scheme = m.group(1);
+                    String port = m.group(3);
+                    boolean defaultPort = port != null
+                            && ((scheme.equals("http") && port.equals(":80")) || (scheme.equals("https") && port.equals(":443")));
+                    String origin = scheme + "://" + m.group(2) + (port == null || defaultPort ? "" : port);
+                    if (!origins.contains(origin)) {
+                        origins.add(origin);
+                    }
+                }
+                return List.copyOf(origins);
+            }
+
+            @Override
+            public String format(List<String> value) {
+                return String.join(",", value);
+            }
+        };
+    }
+
+    /**
+     * Distinct tokens (RFC 9110 §5.6.2) separated by commas and/or whitespace, order and case kept (WebSocket
+     * subprotocol names are compared exactly). May be empty.
+     */
+    static ValueType<List<String>> tokenList() {
+        return new ValueType<>() {
+            @Override
+            public List<String> parse(String raw) throws InvalidValueException {
+                List<String> tokens = new ArrayList<>();
+                for (String item : LIST_SEPARATOR.split(raw.strip())) {
+                    if (item.isEmpty()) {
+                        continue;
+                    }
+                    if (!TOKEN.matcher(item).matches()) {
+                        throw new InvalidValueException("expected names made of letters, digits and"
+                                + " !#$%&'*+-.^_`|~ separated by commas, got " + Quoting.show(item));
+                    }
+                    if (tokens.contains(item)) {
+                        throw new InvalidValueException(Quoting.show(item) + " is listed twice");
+                    }
+                    tokens.add(item);
+                }
+                return List.copyOf(tokens);
             }
 
             @Override

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 
 /**
  * One request as every protocol branch hands it to the router: HTTP/1.1, HTTP/2 and HTTP/3 all translate
@@ -18,6 +19,9 @@ import java.net.InetSocketAddress;
  * @param remoteAddress the client address
  * @param secure        true when the request arrived over TLS
  * @param startNanos    {@link System#nanoTime()} when the request head was complete
+ * @param body          the request body when the branch read it for a handler that needs it (a POST publishing to
+ *                      a channel), read-only and bounded by that handler's limit; null when the branch did not
+ *                      deliver a body (it was absent, or discarded as for static files)
  */
 public record Request(
         HttpMethod method,
@@ -28,7 +32,12 @@ public record Request(
         String protocol,
         InetSocketAddress remoteAddress,
         boolean secure,
-        long startNanos) {
+        long startNanos,
+        ByteBuffer body) {
+
+    public Request {
+        body = body == null ? null : body.asReadOnlyBuffer();
+    }
 
     /** Splits a request target into path and query; the path of {@code *} is {@code *}. */
     public static Request of(HttpMethod method, String target, HttpHeaders headers, String protocol,
@@ -40,7 +49,22 @@ public record Request(
         if (hash >= 0) {
             path = path.substring(0, hash);
         }
-        return new Request(method, target, path, query, headers, protocol, remoteAddress, secure, System.nanoTime());
+        return new Request(method, target, path, query, headers, protocol, remoteAddress, secure, System.nanoTime(),
+                null);
+    }
+
+    /**
+     * The same request carrying {@code body}: what a branch does once it has read a body that a handler wants
+     * ({@code WebSocketService.wantsBody}). The bytes are not copied; the caller must not change them afterwards.
+     */
+    public Request withBody(ByteBuffer body) {
+        return new Request(method, target, rawPath, query, headers, protocol, remoteAddress, secure, startNanos, body);
+    }
+
+    /** The body from its first byte (a fresh read-only view on each call), or null when none was delivered. */
+    @Override
+    public ByteBuffer body() {
+        return body == null ? null : body.duplicate();
     }
 
     public boolean isHead() {

@@ -142,7 +142,21 @@ class DefaultsAndDescribeTest {
                 "http2_connection_window_size = 16MiB",
                 "http2_max_frame_size = 16KiB",
                 "http2_max_resets = 200",
-                "http2_reset_window = 30s");
+                "http2_reset_window = 30s",
+                "websocket_echo_path = /ws",
+                "websocket_channels_path = /ws/channels/",
+                "websocket_max_message_size = 1MiB",
+                "websocket_idle_timeout = 1m",
+                "websocket_max_connections = 10000",
+                "websocket_allowed_origins = \"\"",
+                "websocket_subprotocols = \"\"",
+                "websocket_max_channels = 1024",
+                "websocket_max_subscribers = 1024",
+                "websocket_queue_size = 256",
+                "websocket_permessage_deflate = true",
+                "sse_replay = 32",
+                "sse_heartbeat = 15s",
+                "sse_max_publish_size = 64KiB");
     }
 
     @Test

@@ -1,0 +1,189 @@
+package io.carbon.websocket;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The channels of one server: who is subscribed to what, and the fan-out of published messages. A channel
+ * exists while it has subscribers and is removed, replay buffer included, when the last one leaves. Bounded by
+ * {@code websocket_max_channels} and {@code websocket_max_subscribers}; each subscriber's queue by
+ * {@code websocket_queue_size}, and a subscriber that falls that far behind is dropped and counted.
+ *
+ * <p>Thread-safe. Lock order: a map bin (inside {@code compute}) may take a channel's lock, never the reverse,
+ * so the map is only changed after a channel's lock is released.
+ */
+final class ChannelHub {
+
+    /** Why a subscription was refused. */
+    enum Refusal {
+        TOO_MANY_CHANNELS, TOO_MANY_SUBSCRIBERS, SHUT_DOWN
+    }
+
+    private final ConcurrentHashMap<String, HubChannel> channels = new ConcurrentHashMap<>();
+    private final AtomicInteger channelCount = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final int maxChannels;
+    private final int maxSubscribers;
+    private final int replayLimit;
+    private final int replayMaxBytes;
+    private volatile boolean shutDown;
+
+    /**
+     * @param replayLimit    text messages kept per channel for SSE replay (0 = none)
+     * @param replayMaxBytes larger messages are delivered but not kept for replay
+     */
+    ChannelHub(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
+        this.maxChannels = maxChannels;
+        this.maxSubscribers = maxSubscribers;
+        this.replayLimit = replayLimit;
+        this.replayMaxBytes = replayMaxBytes;
+    }
+
+    /**
+     * Subscribes, replaying kept messages newer than {@code lastEventId} first (-1 = no replay).
+     *
+     * @return null when subscribed, otherwise why not
+     */
+    Refusal subscribe(String name, Subscriber subscriber, long lastEventId) {
+        if (shutDown) {
+            return Refusal.SHUT_DOWN;
+        }
+        Refusal[] refusal = new Refusal[1];
+        channels.compute(name, (key, channel) -> {
+            if (channel == null) {
+                if (channelCount.get() >= maxChannels) {
+                    refusal[0] = Refusal.TOO_MANY_CHANNELS;
+                    return null;
+                }
+                channelCount.incrementAndGet();
+                channel = new HubChannel(replayLimit, replayMaxBytes);
+            }
+            synchronized (channel) {
+                if (channel.size() >= maxSubscribers) {
+                    refusal[0] = Refusal.TOO_MANY_SUBSCRIBERS;
+                } else {
+                    channel.add(subscriber, lastEventId);
+                }
+            }
+            return channel;
+        });
+        return refusal[0];
+    }
+
+    /** True when a subscription to {@code name} would be refused for a limit right now (a handshake's precheck). */
+    Refusal wouldRefuse(String name) {
+        if (shutDown) {
+            return Refusal.SHUT_DOWN;
+        }
+        HubChannel channel = channels.get(name);
+        if (channel == null) {
+            return channelCount.get() >= maxChannels ? Refusal.TOO_MANY_CHANNELS : null;
+        }
+        synchronized (channel) {
+            return channel.size() >= maxSubscribers ? Refusal.TOO_MANY_SUBSCRIBERS : null;
+        }
+    }
+
+    /** Unsubscribes (harmless when already dropped); an empty channel leaves the hub. */
+    void unsubscribe(String name, Subscriber subscriber) {
+        channels.computeIfPresent(name, (key, channel) -> {
+            synchronized (channel) {
+                channel.remove(subscriber);
+                if (channel.size() == 0) {
+                    channel.removeFromHub();
+                    channelCount.decrementAndGet();
+                    return null;
+                }
+            }
+            return channel;
+        });
+    }
+
+    /**
+     * Delivers a message to every subscriber of {@code name} but {@code sender}, in one order for all. Takes
+     * over {@code payload}. A channel without subscribers does not exist: the message goes nowhere.
+     *
+     * @param sender the publishing subscriber (it does not get its own message), or null
+     * @return the subscribers it was queued for
+     */
+    int publish(String name, Subscriber sender, boolean text, ByteBuf payload) {
+        HubChannel channel = channels.get(name);
+        if (channel == null) {
+            payload.release();
+            return 0;
+        }
+        List<Subscriber> overflowed = new ArrayList<>(0);
+        int delivered;
+        synchronized (channel) {
+            if (channel.removed()) {
+                payload.release();
+                return 0;
+            }
+            // The id is taken under the lock, so ids rise in the order every subscriber sees.
+            delivered = channel.publish(new ChannelMessage(ids.incrementAndGet(), text, payload), sender, overflowed);
+        }
+        payload.release();
+        if (!overflowed.isEmpty()) {
+            dropped.addAndGet(overflowed.size());
+            for (Subscriber subscriber : overflowed) {
+                subscriber.overflowed();
+            }
+            removeIfEmpty(name);
+        }
+        return delivered;
+    }
+
+    private void removeIfEmpty(String name) {
+        channels.computeIfPresent(name, (key, channel) -> {
+            synchronized (channel) {
+                if (channel.size() == 0) {
+                    channel.removeFromHub();
+                    channelCount.decrementAndGet();
+                    return null;
+                }
+            }
+            return channel;
+        });
+    }
+
+    /** Subscribers of {@code name} right now (0 when it does not exist). */
+    int subscribers(String name) {
+        HubChannel channel = channels.get(name);
+        if (channel == null) {
+            return 0;
+        }
+        synchronized (channel) {
+            return channel.size();
+        }
+    }
+
+    /** Channels with at least one subscriber. */
+    int channels() {
+        return channelCount.get();
+    }
+
+    /** Subscribers dropped so far because they fell behind. */
+    long droppedSubscribers() {
+        return dropped.get();
+    }
+
+    /** Refuses new subscriptions and tells every subscriber the server is going away. */
+    void shutdown() {
+        shutDown = true;
+        for (HubChannel channel : channels.values()) {
+            List<Subscriber> subscribers;
+            synchronized (channel) {
+                subscribers = channel.subscribers();
+            }
+            for (Subscriber subscriber : subscribers) {
+                subscriber.shutdown();
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.carbon.websocket;
+
+import io.carbon.config.WebSocketConfig;
+import io.carbon.http.HttpHandler;
+import io.carbon.http.Request;
+import io.carbon.http.Response;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Carbon's WebSocket feature, one per server (built by {@code CarbonServer} when {@code enable_websocket} is on):
+ * the handshake for HTTP/1.1 Upgrade and HTTP/2 extended CONNECT, the handlers that turn a connection or a
+ * stream into a WebSocket session, the echo and channel endpoints, the channel hub, and the HTTP handler for
+ * the same paths (Server-Sent Events and publishing). Transport-agnostic: a protocol branch only decides that a
+ * request is a handshake, sends the answer, and calls {@link #install}.
+ *
+ * <p>Bounds: {@code websocket_max_connections} sessions (503 at the handshake), channels, subscribers and
+ * queues as configured. {@link #shutdown()} closes every session with 1001 and ends every SSE stream.
+ * Thread-safe.
+ */
+public final class WebSocketService {
+
+    private final WebSocketConfig config;
+    private final WebSocketHandshake handshake;
+    private final EndpointPaths paths;
+    private final ChannelHub hub;
+    private final DeflaterPool deflaters;
+    private final ChannelHttpHandler httpHandler;
+    private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger open = new AtomicInteger();
+    private final WebSocketSession.Registry registry = new WebSocketSession.Registry() {
+        @Override
+        public int opened(WebSocketSession session) {
+            if (open.incrementAndGet() > config.maxConnections()) {
+                // Only a race between handshakes gets here: the handshake answers 503 when the bound is reached.
+                open.decrementAndGet();
+                return CloseCodes.TRY_AGAIN_LATER;
+            }
+            sessions.add(session);
+            // Checked after joining the list: shutdown() either sees this session or we see its flag.
+            if (shutDown) {
+                sessions.remove(session);
+                open.decrementAndGet();
+                return CloseCodes.GOING_AWAY;
+            }
+            return 0;
+        }
+
+        @Override
+        public void closed(WebSocketSession session) {
+            if (sessions.remove(session)) {
+                open.decrementAndGet();
+            }
+        }
+    };
+    private volatile boolean shutDown;
+
+    /**
+     * @param config the WebSocket keys
+     * @param timers schedules SSE heartbeats (the worker event loop group in production); never blocked
+     */
+    public WebSocketService(WebSocketConfig config, ScheduledExecutorService timers) {
+        this.config = config;
+        this.handshake = new WebSocketHandshake(config);
+        this.paths = new EndpointPaths(config.echoPath(), config.channelsPath());
+        this.hub = new ChannelHub(config.maxChannels(), config.maxSubscribers(), config.sseReplay(),
+                config.sseMaxPublishSize());
+        this.deflaters = new DeflaterPool(2 * Runtime.getRuntime().availableProcessors());
+        this.httpHandler = new ChannelHttpHandler(config, handshake, hub, timers);
+    }
+
+    /** True when {@code rawPath} (the request's still-encoded path) belongs to a WebSocket endpoint. */
+    public boolean handles(String rawPath) {
+        return paths.handles(rawPath);
+    }
+
+    /**
+     * True when the branch should read this request's body and pass it with {@link Request#withBody}: a POST
+     * that publishes to a channel. Bodies over {@link #maxBodySize()} should get 413 without being read whole.
+     */
+    public boolean wantsBody(Request request) {
+        return HttpMethod.POST.equals(request.method()) && paths.resolve(request.rawPath()) instanceof Endpoint.Channel;
+    }
+
+    /** {@code sse_max_publish_size}: the largest body {@link #wantsBody} requests may have. */
+    public int maxBodySize() {
+        return config.sseMaxPublishSize();
+    }
+
+    /** The handler for requests to these paths that are not handshakes (SSE, publishing, 405/406/426). */
+    public HttpHandler httpHandler() {
+        return httpHandler;
+    }
+
+    /** RFC 6455 opening handshake on HTTP/1.1 (a request with {@code Upgrade: websocket}). */
+    public HandshakeResult handshake(Request request) {
+        return withCapacity(handshake.http1(request));
+    }
+
+    /** RFC 8441 extended CONNECT on HTTP/2; {@code protocol} is the {@code :protocol} pseudo-header. */
+    public HandshakeResult handshakeExtendedConnect(Request request, CharSequence protocol) {
+        return withCapacity(handshake.extendedConnect(request, protocol));
+    }
+
+    /** A valid handshake still gets 503 when the connection or channel bounds are reached. */
+    private HandshakeResult withCapacity(HandshakeResult result) {
+        if (!(result instanceof Accepted accepted)) {
+            return result;
+        }
+        if (shutDown) {
+            return rejected(ChannelHub.Refusal.SHUT_DOWN);
+        }
+        if (open.get() >= config.maxConnections()) {
+            Response response = Response.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "too many WebSocket connections (websocket_max_connections)\n");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+            return new HandshakeResult.Rejected(response);
+        }
+        if (accepted.endpoint() instanceof Endpoint.Channel channel) {
+            ChannelHub.Refusal refusal = hub.wouldRefuse(channel.name());
+            if (refusal != null) {
+                return rejected(refusal);
+            }
+        }
+        return result;
+    }
+
+    private static HandshakeResult rejected(ChannelHub.Refusal refusal) {
+        return new HandshakeResult.Rejected(ChannelHttpHandler.unavailable(refusal));
+    }
+
+    /**
+     * Turns {@code pipeline} into a WebSocket session. The pipeline must carry raw bytes both ways: on HTTP/1.1
+     * after the 101 was written and the HTTP handlers removed; on an HTTP/2 stream after the 200 HEADERS were
+     * written (an {@link Http2StreamWebSocketAdapter} is added first when the channel is a stream). Call it on
+     * the channel's event loop, before the next read.
+     */
+    public void install(ChannelPipeline pipeline, Accepted accepted) {
+        long idleNanos = config.idleTimeout().toNanos();
+        if (pipeline.channel() instanceof Http2StreamChannel && pipeline.get(Http2StreamWebSocketAdapter.class) == null) {
+            pipeline.addLast("ws-h2-stream", new Http2StreamWebSocketAdapter(idleNanos));
+        }
+        DeflateParameters deflate = accepted.deflate();
+        pipeline.addLast("ws-frame-decoder", new FrameDecoder(config.maxMessageSize(), deflate != null));
+        pipeline.addLast("ws-frame-encoder", new WebSocket13FrameEncoder(false)); // §5.1: servers never mask
+        if (deflate != null) {
+            pipeline.addLast("ws-deflate", new MessageDeflater(deflaters, deflate.maxCompressedMessage()));
+        }
+        MessageHandler handler = accepted.endpoint() instanceof Endpoint.Channel channel
+                ? new ChannelMember(hub, channel.name(), config.queueSize())
+                : MessageHandler.ECHO;
+        MessageInflater inflater = deflate != null
+                ? new MessageInflater(config.maxMessageSize(), deflate.clientNoContextTakeover()) : null;
+        pipeline.addLast("ws-session", new WebSocketSession(handler, registry, inflater, config.maxMessageSize(),
+                idleNanos));
+    }
+
+    /** WebSocket sessions open now. */
+    public int openSessions() {
+        return open.get();
+    }
+
+    /** Channels with at least one subscriber. */
+    public int channels() {
+        return hub.channels();
+    }
+
+    /** Subscribers of one channel right now (0 when it does not exist). */
+    public int subscribers(String channel) {
+        return hub.subscribers(channel);
+    }
+
+    /** Channel subscribers (WebSocket and SSE) dropped so far for falling behind. */
+    public long droppedSubscribers() {
+        return hub.droppedSubscribers();
+    }
+
+    /**
+     * Graceful shutdown: new handshakes get 503, every session gets Close 1001 (and is closed when the client
+     * answers, or after {@code websocket_idle_timeout}), every SSE stream ends after what is queued.
+     */
+    public void shutdown() {
+        shutDown = true;
+        hub.shutdown();
+        for (WebSocketSession session : sessions) {
+            session.goAway(CloseCodes.GOING_AWAY, "server shutting down");
+        }
+        deflaters.close();
+    }
+}

@@ -1,0 +1,369 @@
+package io.carbon.websocket;
+
+import io.carbon.http.Body;
+import io.carbon.http.Request;
+import io.carbon.http.Response;
+import io.carbon.testing.RawH2;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static io.carbon.websocket.RawWebSocket.BINARY;
+import static io.carbon.websocket.RawWebSocket.CLOSE;
+import static io.carbon.websocket.RawWebSocket.TEXT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RFC 8441: WebSockets as HTTP/2 streams, through a server that does what the HTTP/2 branch will do (advertise
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL, route an extended CONNECT to the handshake, send 200 and install the session
+ * on the stream channel), driven by a raw HTTP/2 client.
+ */
+class Http2WebSocketTest {
+
+    private static final int SETTINGS_ENABLE_CONNECT_PROTOCOL = 0x8;
+    static EventLoopGroup group;
+    static WebSocketService service;
+    static Channel server;
+
+    @BeforeAll
+    static void start() {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        WsConfig config = new WsConfig();
+        config.idleTimeout = java.time.Duration.ofSeconds(2);
+        service = new WebSocketService(config.build(), group);
+        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
+                                .initialSettings(Http2Settings.defaultSettings().connectProtocolEnabled(true))
+                                .validateHeaders(true).build());
+                        ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel stream) {
+                                stream.pipeline().addLast(new ExtendedConnect());
+                            }
+                        }));
+                    }
+                })
+                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** The stream handler's part of RFC 8441 (what Http2StreamHandler will do). */
+    static final class ExtendedConnect extends ChannelInboundHandlerAdapter {
+        private static final AsciiString PROTOCOL = AsciiString.cached(":protocol");
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Http2HeadersFrame frame)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            Http2Headers h = frame.headers();
+            HttpHeaders headers = new DefaultHttpHeaders();
+            for (Map.Entry<CharSequence, CharSequence> field : h) {
+                if (field.getKey().charAt(0) != ':') {
+                    headers.add(field.getKey(), field.getValue());
+                }
+            }
+            headers.set("host", h.authority());
+            Request request = Request.of(HttpMethod.valueOf(h.method().toString()), h.path().toString(), headers,
+                    "HTTP/2.0", (InetSocketAddress) ctx.channel().parent().remoteAddress(), false);
+            HandshakeResult result = service.handshakeExtendedConnect(request, h.get(PROTOCOL));
+            if (result instanceof Accepted accepted) {
+                Http2Headers head = new DefaultHttp2Headers().status(accepted.status().codeAsText());
+                accepted.responseHeaders().forEach(e -> head.add(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(head, false));
+                ctx.pipeline().remove(this);
+                service.install(ctx.pipeline(), accepted);
+                return;
+            }
+            Response response = ((HandshakeResult.Rejected) result).response();
+            ByteBuf body = ((Body.Bytes) response.body()).content();
+            ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(response.status().codeAsText())));
+            ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
+        }
+    }
+
+    /** One WebSocket on one stream of a raw HTTP/2 connection. */
+    static final class StreamSocket {
+        private final RawH2 h2;
+        private final int stream;
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private final ArrayDeque<RawWebSocket.Frame> frames = new ArrayDeque<>();
+        private final Random random = new Random(11);
+        boolean serverEnded;
+        long resetCode = -1;
+
+        StreamSocket(RawH2 h2, int stream) {
+            this.h2 = h2;
+            this.stream = stream;
+        }
+
+        static Http2Headers connect(String path) {
+            return new DefaultHttp2Headers().method("CONNECT").set(":protocol", "websocket").scheme("http")
+                    .path(path).authority("127.0.0.1").add("sec-websocket-version", "13");
+        }
+
+        byte[] frame(boolean fin, int opcode, byte[] payload, boolean masked) {
+            int n = payload.length;
+            int extended = n < 126 ? 0 : n <= 0xFFFF ? 2 : 8;
+            ByteBuffer frame = ByteBuffer.allocate(2 + extended + (masked ? 4 : 0) + n);
+            frame.put((byte) ((fin ? 0x80 : 0) | opcode));
+            int maskBit = masked ? 0x80 : 0;
+            if (extended == 0) {
+                frame.put((byte) (maskBit | n));
+            } else if (extended == 2) {
+                frame.put((byte) (maskBit | 126)).putShort((short) n);
+            } else {
+                frame.put((byte) (maskBit | 127)).putLong(n);
+            }
+            byte[] key = new byte[4];
+            if (masked) {
+                random.nextBytes(key);
+                frame.put(key);
+            }
+            for (int i = 0; i < n; i++) {
+                frame.put((byte) (payload[i] ^ key[i % 4]));
+            }
+            return frame.array();
+        }
+
+        /** Sends a frame as DATA frames of at most 16 KiB (SETTINGS_MAX_FRAME_SIZE's default). */
+        void send(int opcode, byte[] payload) throws IOException {
+            byte[] bytes = frame(true, opcode, payload, true);
+            for (int i = 0; i < bytes.length; i += 16_384) {
+                h2.data(stream, java.util.Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 16_384)), false);
+            }
+        }
+
+        /** The next WebSocket frame on this stream; frames of other streams go to {@code others}. */
+        RawWebSocket.Frame read(Map<Integer, StreamSocket> others) throws IOException {
+            while (frames.isEmpty()) {
+                RawH2.Frame frame = h2.next();
+                if (frame == null) {
+                    throw new IOException("connection closed");
+                }
+                StreamSocket owner = frame.stream() == stream ? this : others.get(frame.stream());
+                if (owner != null) {
+                    owner.accept(frame);
+                }
+            }
+            return frames.poll();
+        }
+
+        RawWebSocket.Frame read() throws IOException {
+            return read(Map.of());
+        }
+
+        private void accept(RawH2.Frame frame) {
+            if (frame.type() == RawH2.RST_STREAM) {
+                resetCode = frame.errorCode();
+                frames.add(new RawWebSocket.Frame(true, 0, -1, new byte[0]));
+                return;
+            }
+            if (frame.type() != RawH2.DATA) {
+                return;
+            }
+            pending.writeBytes(frame.payload());
+            if (frame.endStream()) {
+                serverEnded = true;
+            }
+            byte[] bytes = pending.toByteArray();
+            int at = 0;
+            while (bytes.length - at >= 2) {
+                int len = bytes[at + 1] & 0x7F;
+                int header = 2 + (len == 126 ? 2 : len == 127 ? 8 : 0);
+                if (bytes.length - at < header) {
+                    break;
+                }
+                long length = len == 126 ? ByteBuffer.wrap(bytes, at + 2, 2).getShort() & 0xFFFF
+                        : len == 127 ? ByteBuffer.wrap(bytes, at + 2, 8).getLong() : len;
+                if (bytes.length - at < header + length) {
+                    break;
+                }
+                int b0 = bytes[at] & 0xFF;
+                byte[] payload = java.util.Arrays.copyOfRange(bytes, at + header, at + header + (int) length);
+                frames.add(new RawWebSocket.Frame((b0 & 0x80) != 0, (b0 >> 4) & 7, b0 & 0x0F, payload));
+                at += header + (int) length;
+            }
+            pending.reset();
+            pending.write(bytes, at, bytes.length - at);
+        }
+
+        /** Reads until the server ended the stream (END_STREAM) or reset it. */
+        void awaitServerEnd() throws IOException {
+            while (!serverEnded && resetCode < 0) {
+                RawH2.Frame frame = h2.next();
+                if (frame == null) {
+                    throw new IOException("connection closed");
+                }
+                if (frame.stream() == stream) {
+                    accept(frame);
+                }
+            }
+        }
+    }
+
+    private static RawH2 connect() throws IOException {
+        return new RawH2("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort()).handshake();
+    }
+
+    @Test
+    void theServerAdvertisesExtendedConnect() throws Exception {
+        try (RawH2 h2 = connect()) {
+            assertThat(h2.serverSettings()).containsEntry(SETTINGS_ENABLE_CONNECT_PROTOCOL, 1L);
+        }
+    }
+
+    @Test
+    void echoOverAStreamAndACleanCloseWithEndStreamOnBothSides() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, StreamSocket.connect("/ws"), false);
+            RawH2.Frame response = h2.await(RawH2.HEADERS, 1);
+            assertThat(response.headers().status().toString()).isEqualTo("200");
+            assertThat(response.endStream()).isFalse();
+            assertThat(response.headers().contains("sec-websocket-accept")).isFalse();
+            StreamSocket ws = new StreamSocket(h2, 1);
+            ws.send(TEXT, "over h2".getBytes(StandardCharsets.UTF_8));
+            assertThat(ws.read().text()).isEqualTo("over h2");
+            byte[] big = new byte[60_000]; // several DATA frames each way, within the default 64 KiB window
+            new Random(1).nextBytes(big);
+            ws.send(BINARY, big);
+            RawWebSocket.Frame echo = ws.read();
+            assertThat(echo.opcode()).isEqualTo(BINARY);
+            assertThat(echo.payload()).isEqualTo(big);
+
+            ws.send(CLOSE, new byte[] {0x03, (byte) 0xE8});
+            RawWebSocket.Frame close = ws.read();
+            assertThat(close.opcode()).isEqualTo(CLOSE);
+            assertThat(close.closeCode()).isEqualTo(1000);
+            ws.awaitServerEnd();
+            assertThat(ws.serverEnded).as("END_STREAM, RFC 8441's FIN").isTrue();
+            h2.data(1, new byte[0], true); // our FIN: the stream closes without a reset
+            h2.headers(3, StreamSocket.connect("/ws"), false); // and the connection is still fine
+            RawH2.Frame frame;
+            while ((frame = h2.next()).type() != RawH2.HEADERS) {
+                assertThat(frame.type() == RawH2.RST_STREAM && frame.stream() == 1).as("stream 1 reset").isFalse();
+            }
+            assertThat(frame.stream()).isEqualTo(3);
+            assertThat(frame.headers().status().toString()).isEqualTo("200");
+        }
+    }
+
+    @Test
+    void manyWebSocketsShareOneConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            Map<Integer, StreamSocket> sockets = new java.util.HashMap<>();
+            for (int stream = 1; stream <= 19; stream += 2) {
+                h2.headers(stream, StreamSocket.connect(stream % 4 == 1 ? "/ws" : "/ws/channels/h2room"), false);
+                sockets.put(stream, new StreamSocket(h2, stream));
+            }
+            for (int stream = 1; stream <= 19; stream += 2) {
+                if (stream % 4 == 1) {
+                    sockets.get(stream).send(TEXT, ("stream " + stream).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            for (int stream = 1; stream <= 19; stream += 4) {
+                assertThat(sockets.get(stream).read(sockets).text()).isEqualTo("stream " + stream);
+            }
+            for (int i = 0; i < 200 && service.subscribers("h2room") < 5; i++) {
+                Thread.sleep(10);
+            }
+            sockets.get(3).send(TEXT, "to the room".getBytes(StandardCharsets.UTF_8));
+            for (int stream = 7; stream <= 19; stream += 4) {
+                assertThat(sockets.get(stream).read(sockets).text()).isEqualTo("to the room");
+            }
+        }
+    }
+
+    @Test
+    void aProtocolErrorClosesWith1002AndEndsTheStream() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, StreamSocket.connect("/ws"), false);
+            h2.await(RawH2.HEADERS, 1);
+            StreamSocket ws = new StreamSocket(h2, 1);
+            h2.data(1, ws.frame(true, TEXT, "unmasked".getBytes(StandardCharsets.UTF_8), false), false);
+            assertThat(ws.read().closeCode()).isEqualTo(1002);
+            ws.awaitServerEnd();
+            assertThat(ws.serverEnded).isTrue();
+            // The client never ends its side: after the close wait (websocket_idle_timeout), RST_STREAM.
+            RawH2.Frame reset = h2.await(RawH2.RST_STREAM, 1);
+            assertThat(reset).isNotNull();
+        }
+    }
+
+    @Test
+    void theClientsEndStreamWithoutACloseEndsTheWebSocket() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, StreamSocket.connect("/ws"), false);
+            h2.await(RawH2.HEADERS, 1);
+            for (int i = 0; i < 200 && service.openSessions() == 0; i++) {
+                Thread.sleep(10);
+            }
+            int before = service.openSessions();
+            StreamSocket ws = new StreamSocket(h2, 1);
+            h2.data(1, new byte[0], true);
+            ws.awaitServerEnd();
+            assertThat(ws.serverEnded || ws.resetCode >= 0).isTrue();
+            for (int i = 0; i < 200 && service.openSessions() >= before; i++) {
+                Thread.sleep(10);
+            }
+            assertThat(service.openSessions()).isLessThan(before);
+        }
+    }
+
+    @Test
+    void rejectedHandshakesAreOrdinaryResponses() throws Exception {
+        try (RawH2 h2 = connect()) {
+            Http2Headers noVersion = StreamSocket.connect("/ws");
+            noVersion.remove("sec-websocket-version");
+            h2.headers(1, noVersion, false);
+            RawH2.Response response = h2.response(1);
+            assertThat(response.status()).isEqualTo(426);
+            assertThat(response.headers().contains("sec-websocket-accept")).isFalse();
+            h2.headers(3, StreamSocket.connect("/ws/channels/bad name"), false);
+            assertThat(h2.response(3).status()).isEqualTo(404);
+        }
+    }
+}
