@@ -6,6 +6,14 @@ import io.carbon.http.DrainEvent;
 import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
+import io.carbon.websocket.Accepted;
+import io.carbon.websocket.HandshakeResult;
+import io.carbon.websocket.WebSocketHandshake;
+import io.carbon.websocket.WebSocketService;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,7 +34,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +60,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Exchanges exchanges;
     private final HttpConfig config;
     private final boolean secure;
+    /** Null when WebSocket is off. */
+    private final WebSocketService websockets;
 
     private ChannelHandlerContext ctx;
     private InetSocketAddress remote;
@@ -57,6 +69,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Request whose head arrived and whose body is still being read (and discarded). */
     private Request receiving;
     private long receivedBodyBytes;
+    /** The body of {@link #receiving}, kept only for endpoints that read it (publishing to a channel). */
+    private ByteArrayOutputStream kept;
+    private long bodyLimit;
     /** Complete requests waiting for their turn, in arrival order. */
     private final ArrayDeque<Pending> ready = new ArrayDeque<>();
     private boolean responding;
@@ -74,10 +89,13 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private long deadlineNanos;
     private ScheduledFuture<?> timeoutTask;
 
-    public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure) {
+    /** @param websockets null when WebSocket is off */
+    public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure,
+                                  WebSocketService websockets) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
+        this.websockets = websockets;
     }
 
     @Override
@@ -116,7 +134,13 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         Request request = parsed.request();
         HttpHeaders headers = head.headers();
         long declared = HttpUtil.getContentLength(head, -1L);
-        if (declared > config.maxBodySize()) {
+        bodyLimit = config.maxBodySize();
+        kept = null;
+        if (websockets != null && websockets.wantsBody(request)) {
+            kept = new ByteArrayOutputStream();
+            bodyLimit = Math.min(bodyLimit, websockets.maxBodySize());
+        }
+        if (declared > bodyLimit) {
             rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request);
             return;
         }
@@ -159,14 +183,20 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void onBody(HttpContent content) {
         receivedBodyBytes += content.content().readableBytes();
-        if (receivedBodyBytes > config.maxBodySize()) {
+        if (receivedBodyBytes > bodyLimit) {
+            kept = null;
             Request request = receiving;
             receiving = null;
             rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request);
             return;
         }
+        if (kept != null) {
+            kept.writeBytes(ByteBufUtil.getBytes(content.content()));
+        }
         if (content instanceof LastHttpContent) {
-            ready.add(new Pending(receiving, null));
+            Request complete = kept != null ? receiving.withBody(ByteBuffer.wrap(kept.toByteArray())) : receiving;
+            kept = null;
+            ready.add(new Pending(complete, null));
             receiving = null;
             disarm();
             if (ready.size() >= config.maxPipelinedRequests()) {
@@ -207,6 +237,16 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         Request request = next.request();
         if (next.preset() != null) {
             send(request, next.preset());
+            return;
+        }
+        if (websockets != null && websockets.handles(request.rawPath())
+                && WebSocketHandshake.isUpgradeRequest(request.headers())) {
+            HandshakeResult result = websockets.handshake(request);
+            if (result instanceof Accepted accepted) {
+                upgradeToWebSocket(request, accepted);
+            } else {
+                send(request, ((HandshakeResult.Rejected) result).response());
+            }
             return;
         }
         exchanges.answer(request).whenComplete((response, failure) -> {
@@ -266,6 +306,33 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 arm(Timer.KEEP_ALIVE, config.keepAliveTimeout().toNanos());
             }
         });
+    }
+
+    /**
+     * RFC 6455 §4.2.2: answers 101 and hands the connection to the WebSocket session. The HTTP codec is
+     * removed last, so bytes the client sent right after the handshake flow on into the frame decoder.
+     */
+    private void upgradeToWebSocket(Request request, Accepted accepted) {
+        inputClosed = true;
+        disarm();
+        Response finished = exchanges.finisher().finish(accepted.response(), secure);
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, finished.status(),
+                Unpooled.EMPTY_BUFFER, finished.headers(), EmptyHttpHeaders.INSTANCE));
+        exchanges.listener().exchangeCompleted(request, finished.status().code(), 0,
+                System.nanoTime() - request.startNanos());
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.remove(this);
+        for (String name : new String[] {"h2c-upgrade", "h2c-prior-knowledge"}) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+        ChannelHandler upgrade = pipeline.get(HttpServerUpgradeHandler.class);
+        if (upgrade != null) {
+            pipeline.remove(upgrade);
+        }
+        websockets.install(pipeline, accepted);
+        pipeline.remove(Http1Codec.class);
     }
 
     /** HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it. */

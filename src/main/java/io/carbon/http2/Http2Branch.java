@@ -9,6 +9,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.carbon.websocket.WebSocketService;
 
 /**
  * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds,
@@ -32,11 +33,15 @@ public final class Http2Branch {
     private Http2Branch() {
     }
 
-    /** Adds the HTTP/2 handlers to a connection whose next bytes are the client connection preface. */
+    /**
+     * Adds the HTTP/2 handlers to a connection whose next bytes are the client connection preface.
+     *
+     * @param websockets null when WebSocket is off; else extended CONNECT (RFC 8441) reaches it
+     */
     public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Exchanges exchanges,
-                                 boolean secure) {
-        pipeline.addLast("h2-codec", frameCodec(h2, http));
-        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure));
+                                 boolean secure, WebSocketService websockets) {
+        pipeline.addLast("h2-codec", frameCodec(h2, http, websockets != null));
+        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, websockets));
         pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http.keepAliveTimeout()));
     }
 
@@ -45,12 +50,14 @@ public final class Http2Branch {
      * still send it). Netty answers 101, then hands the upgraded request to the multiplexer as HEADERS on
      * stream 1, which is answered over HTTP/2 like any other stream.
      */
-    public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges) {
-        return new Http2ServerUpgradeCodec(frameCodec(h2, http), multiplexer(http, exchanges, false),
+    public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges,
+                                                       WebSocketService websockets) {
+        return new Http2ServerUpgradeCodec(frameCodec(h2, http, websockets != null),
+                multiplexer(http, exchanges, false, websockets),
                 new Http2ConnectionControl(h2, http.keepAliveTimeout()));
     }
 
-    static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http) {
+    static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http, boolean extendedConnect) {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(h2.maxConcurrentStreams())
                 .initialWindowSize(h2.initialWindowSize())
@@ -58,6 +65,10 @@ public final class Http2Branch {
                 // SETTINGS_ENABLE_PUSH is left out: Netty refuses to send it from a server (a server has no
                 // use for it, RFC 9113 §6.5.2), and push is never used (RFC 9113 §8.4).
                 .maxHeaderListSize(http.maxHeaderSize());
+        if (extendedConnect) {
+            // RFC 8441 §3: advertised only when there is something to CONNECT to (WebSocket is on).
+            settings.connectProtocolEnabled(true);
+        }
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
@@ -74,7 +85,8 @@ public final class Http2Branch {
                 .build();
     }
 
-    private static Http2MultiplexHandler multiplexer(HttpConfig http, Exchanges exchanges, boolean secure) {
-        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure));
+    private static Http2MultiplexHandler multiplexer(HttpConfig http, Exchanges exchanges, boolean secure,
+                                                     WebSocketService websockets) {
+        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure, websockets));
     }
 }

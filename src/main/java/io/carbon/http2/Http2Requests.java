@@ -27,17 +27,25 @@ final class Http2Requests {
 
     private static final AsciiString PROTOCOL = AsciiString.cached(":protocol");
 
-    /** A request, or the reason it is malformed. */
-    record Parsed(Request request, String malformed) {
+    /**
+     * A request, or the reason it is malformed.
+     *
+     * @param protocol the {@code :protocol} of an extended CONNECT (RFC 8441 §4), else null
+     */
+    record Parsed(Request request, String malformed, CharSequence protocol) {
         static Parsed reject(String why) {
-            return new Parsed(null, why);
+            return new Parsed(null, why, null);
         }
     }
 
     private Http2Requests() {
     }
 
-    static Parsed parse(Http2Headers headers, InetSocketAddress remote, boolean secure) {
+    /**
+     * @param extendedConnect true when SETTINGS_ENABLE_CONNECT_PROTOCOL was sent (WebSocket is on), so a
+     *                        CONNECT with {@code :protocol} is an extended CONNECT rather than malformed
+     */
+    static Parsed parse(Http2Headers headers, InetSocketAddress remote, boolean secure, boolean extendedConnect) {
         CharSequence methodName = single(headers, PseudoHeaderName.METHOD.value());
         if (methodName == null) {
             return Parsed.reject("exactly one :method is required");
@@ -54,9 +62,19 @@ final class Http2Requests {
         }
         CharSequence authority = headers.get(PseudoHeaderName.AUTHORITY.value());
         String target;
-        if (HttpMethod.CONNECT.equals(method)) {
-            // RFC 9113 §8.5: CONNECT has :authority and neither :scheme nor :path. Extended CONNECT
-            // (RFC 8441, :protocol) is not enabled, so a :protocol makes the request malformed.
+        CharSequence protocol = null;
+        if (HttpMethod.CONNECT.equals(method) && extendedConnect && headers.contains(PROTOCOL)) {
+            // RFC 8441 §4: an extended CONNECT carries :protocol, :scheme, :path and :authority, exactly once.
+            protocol = single(headers, PROTOCOL);
+            CharSequence path = single(headers, PseudoHeaderName.PATH.value());
+            if (protocol == null || authority == null || single(headers, PseudoHeaderName.SCHEME.value()) == null
+                    || path == null || path.length() == 0 || path.charAt(0) != '/') {
+                return Parsed.reject("malformed extended CONNECT");
+            }
+            target = path.toString();
+        } else if (HttpMethod.CONNECT.equals(method)) {
+            // RFC 9113 §8.5: CONNECT has :authority and neither :scheme nor :path. Without
+            // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3), a :protocol makes the request malformed.
             if (authority == null || headers.contains(PseudoHeaderName.SCHEME.value())
                     || headers.contains(PseudoHeaderName.PATH.value()) || headers.contains(PROTOCOL)) {
                 return Parsed.reject("malformed CONNECT");
@@ -111,7 +129,7 @@ final class Http2Requests {
             }
             converted.set(HttpHeaderNames.HOST, authority);
         }
-        return new Parsed(Request.of(method, target, converted, "HTTP/2.0", remote, secure), null);
+        return new Parsed(Request.of(method, target, converted, "HTTP/2.0", remote, secure), null, protocol);
     }
 
     /** The only value of a field that must occur exactly once, or null. */

@@ -99,7 +99,7 @@ final class Http2ResponseWriter {
     }
 
     /** RFC 9113 §8.2: lowercase names, no connection-specific fields, {@code :status} first. */
-    private static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
+    static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
         Http2Headers head = new DefaultHttp2Headers(false, headers.size() + 1);
         head.status(status.codeAsText());
         Iterator<Map.Entry<CharSequence, CharSequence>> fields = headers.iteratorCharSequence();

@@ -4,6 +4,10 @@ import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
+import io.carbon.websocket.Accepted;
+import io.carbon.websocket.HandshakeResult;
+import io.carbon.websocket.WebSocketService;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,7 +24,9 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 
 /**
@@ -40,8 +46,13 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private final Exchanges exchanges;
     private final HttpConfig config;
     private final boolean secure;
+    /** Null when WebSocket is off. */
+    private final WebSocketService websockets;
 
     private ChannelHandlerContext ctx;
+    /** The request body, kept only for endpoints that read it (publishing to a channel); else discarded. */
+    private ByteArrayOutputStream kept;
+    private long bodyLimit;
     private State state = State.HEAD;
     private Request request;
     private long bodyBytes;
@@ -49,10 +60,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private Http2ResponseWriter writer;
     private boolean reported;
 
-    Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure) {
+    Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure, WebSocketService websockets) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
+        this.websockets = websockets;
+        this.bodyLimit = config.maxBodySize();
     }
 
     @Override
@@ -85,7 +98,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().parent().remoteAddress();
-        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), remote, secure);
+        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), remote, secure, websockets != null);
         if (parsed.request() == null) {
             // RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
             state = State.REJECTED;
@@ -93,13 +106,21 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         request = parsed.request();
+        if (parsed.protocol() != null) {
+            extendedConnect(parsed.protocol(), frame.isEndStream());
+            return;
+        }
         state = State.BODY;
+        if (websockets != null && websockets.wantsBody(request)) {
+            kept = new ByteArrayOutputStream();
+            bodyLimit = Math.min(config.maxBodySize(), websockets.maxBodySize());
+        }
         if (frame.isEndStream()) {
             answer();
             return;
         }
         CharSequence length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null && parseLength(length) > config.maxBodySize()) {
+        if (length != null && parseLength(length) > bodyLimit) {
             reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
@@ -120,21 +141,54 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         bodyBytes += frame.content().readableBytes();
-        if (bodyBytes > config.maxBodySize()) {
+        if (bodyBytes > bodyLimit) {
+            kept = null;
             reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             if (frame.isEndStream()) {
                 state = State.ANSWERING;
             }
             return;
         }
+        if (kept != null) {
+            kept.writeBytes(ByteBufUtil.getBytes(frame.content()));
+        }
         if (frame.isEndStream()) {
             answer();
         }
     }
 
+    /**
+     * RFC 8441: a WebSocket on this stream. Accepted, the stream answers 200 without END_STREAM and from then
+     * on carries WebSocket frames in DATA frames; rejected, it gets an ordinary response.
+     */
+    private void extendedConnect(CharSequence protocol, boolean endStream) {
+        state = State.ANSWERING;
+        if (endStream) {
+            // RFC 8441 §4: the stream must stay open for the tunnel; one that is already half-closed is useless.
+            send(Response.of(HttpResponseStatus.BAD_REQUEST), false);
+            return;
+        }
+        HandshakeResult result = websockets.handshakeExtendedConnect(request, protocol);
+        if (result instanceof HandshakeResult.Rejected rejected) {
+            state = State.REJECTED; // after the answer, RST_STREAM(NO_ERROR) closes the client's half too
+            send(rejected.response(), true);
+            return;
+        }
+        Accepted accepted = (Accepted) result;
+        Response finished = exchanges.finisher().finish(accepted.response(), secure);
+        // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
+        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
+                Http2ResponseWriter.responseHeaders(finished.status(), finished.headers()), false));
+        report(finished.status().code(), 0);
+        ctx.pipeline().remove(this);
+        websockets.install(ctx.pipeline(), accepted);
+    }
+
     private void answer() {
         state = State.ANSWERING;
-        Request answered = request;
+        Request answered = kept != null ? request.withBody(ByteBuffer.wrap(kept.toByteArray())) : request;
+        kept = null;
         exchanges.answer(answered).whenComplete((response, failure) -> {
             Response result = response != null ? response : Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
             if (ctx.executor().inEventLoop()) {

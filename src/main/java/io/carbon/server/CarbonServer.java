@@ -12,6 +12,7 @@ import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.carbon.staticfiles.StaticFileHandler;
+import io.carbon.websocket.WebSocketService;
 import io.carbon.config.FileCacheConfig;
 import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
@@ -54,6 +55,8 @@ public final class CarbonServer {
     private EventLoopGroup workers;
     private ThreadPoolExecutor blockingPool;
     private StaticFileHandler staticFiles;
+    /** Null when enable_websocket is off. */
+    private WebSocketService websockets;
     private AccessLog accessLog;
     private ReloadableSslContext tlsContext;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
@@ -85,7 +88,8 @@ public final class CarbonServer {
         staticFiles = new StaticFileHandler(config.files(), cacheWithinDirectMemory(config.cache()),
                 config.compression(), blockingPool);
         staticFiles.warnings().forEach(log::warn);
-        Router router = new Router(staticFiles);
+        websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers) : null;
+        Router router = new Router(staticFiles, websockets);
         Exchanges exchanges = exchanges(router);
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log);
@@ -96,14 +100,15 @@ public final class CarbonServer {
             if (network.useHttps()) {
                 tlsContext = loadTls(network.enableHttp2());
                 Channel secure = bind(TLS, network.httpsPort(),
-                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log));
+                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log, websockets));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
                         + (http2 != null ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
             }
             boolean redirect = config.tls().redirectToHttps();
             Exchanges plainExchanges = redirect
                     ? exchanges(new HttpsRedirect(network.serverName(), httpsPort())) : exchanges;
-            Channel plain = bind(PLAIN, network.port(), new PlainHttpInitializer(gate, plainExchanges, config.http(), h2c));
+            Channel plain = bind(PLAIN, network.port(), new PlainHttpInitializer(gate, plainExchanges,
+                    config.http(), h2c, redirect ? null : websockets));
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
                     + (redirect ? " (redirects to HTTPS)" : h2c != null ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
         } catch (IOException | TlsException | RuntimeException e) {
@@ -224,6 +229,11 @@ public final class CarbonServer {
         }
     }
 
+    /** The WebSocket service, or null when enable_websocket is off (for tests and diagnostics). */
+    public WebSocketService webSockets() {
+        return websockets;
+    }
+
     /** Connections open right now. */
     public int openConnections() {
         return openConnections.size();
@@ -236,6 +246,11 @@ public final class CarbonServer {
     public void shutdown() {
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
+        }
+        if (websockets != null) {
+            // Close 1001 to every WebSocket (RFC 6455 §7.4.1), including those on HTTP/2 streams, which never
+            // see the connection's drain event.
+            websockets.shutdown();
         }
         for (Channel connection : openConnections) {
             connection.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);

@@ -3,6 +3,7 @@ package io.carbon.server;
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
+import io.carbon.websocket.WebSocketService;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
 import io.carbon.http2.Http2Branch;
@@ -23,13 +24,19 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
     private final Exchanges exchanges;
     private final HttpConfig http;
     private final Http2Config http2;
+    private final WebSocketService websockets;
 
-    /** @param http2 HTTP/2 settings, or null when h2c is off */
-    PlainHttpInitializer(ConnectionGate gate, Exchanges exchanges, HttpConfig http, Http2Config http2) {
+    /**
+     * @param http2      HTTP/2 settings, or null when h2c is off
+     * @param websockets null when WebSocket is off on this port
+     */
+    PlainHttpInitializer(ConnectionGate gate, Exchanges exchanges, HttpConfig http, Http2Config http2,
+                         WebSocketService websockets) {
         this.gate = gate;
         this.exchanges = exchanges;
         this.http = http;
         this.http2 = http2;
+        this.websockets = websockets;
     }
 
     @Override
@@ -38,14 +45,14 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
             return;
         }
         Http1Codec codec = new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize());
-        Http1ConnectionHandler http1 = new Http1ConnectionHandler(exchanges, http, false);
+        Http1ConnectionHandler http1 = new Http1ConnectionHandler(exchanges, http, false, websockets);
         if (http2 == null) {
             channel.pipeline().addLast("http1-codec", codec).addLast("http1", http1);
             return;
         }
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec,
                 protocol -> AsciiString.contentEquals(H2C, protocol)
-                        ? Http2Branch.upgradeCodec(http2, http, exchanges) : null,
+                        ? Http2Branch.upgradeCodec(http2, http, exchanges, websockets) : null,
                 // The upgrade request's body must be buffered whole; GET/HEAD bodies are small or absent.
                 (int) Math.min(http.maxBodySize(), 64 * 1024));
         channel.pipeline()
@@ -53,7 +60,7 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
                     ctx.pipeline().remove(codec);
                     ctx.pipeline().remove(upgrade);
                     ctx.pipeline().remove(http1);
-                    Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false);
+                    Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false, websockets);
                 }))
                 .addLast("http1-codec", codec)
                 .addLast("h2c-upgrade", upgrade)

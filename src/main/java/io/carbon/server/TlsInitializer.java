@@ -3,6 +3,7 @@ package io.carbon.server;
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
+import io.carbon.websocket.WebSocketService;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
 import io.carbon.http2.Http2Branch;
@@ -27,10 +28,15 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
     private final HttpConfig http;
     private final Http2Config http2;
     private final ServerLog log;
+    private final WebSocketService websockets;
 
-    /** @param http2 HTTP/2 settings, or null when HTTP/2 is off (ALPN then offers only http/1.1) */
+    /**
+     * @param http2      HTTP/2 settings, or null when HTTP/2 is off (ALPN then offers only http/1.1)
+     * @param websockets null when WebSocket is off
+     */
     TlsInitializer(ConnectionGate gate, ReloadableSslContext tls, Exchanges exchanges, HttpConfig http,
-                   Http2Config http2, ServerLog log) {
+                   Http2Config http2, ServerLog log, WebSocketService websockets) {
+        this.websockets = websockets;
         this.gate = gate;
         this.tls = tls;
         this.exchanges = exchanges;
@@ -60,12 +66,12 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             if (ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null) {
-                Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true);
+                Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true, websockets);
                 return;
             }
             ctx.pipeline()
                     .addLast("http1-codec", new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize()))
-                    .addLast("http1", new Http1ConnectionHandler(exchanges, http, true));
+                    .addLast("http1", new Http1ConnectionHandler(exchanges, http, true, websockets));
         }
 
         @Override

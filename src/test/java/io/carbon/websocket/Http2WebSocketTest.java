@@ -1,46 +1,26 @@
 package io.carbon.websocket;
 
-import io.carbon.http.Body;
-import io.carbon.http.Request;
+import io.carbon.testing.TestServer;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import io.carbon.http.Response;
 import io.carbon.testing.RawH2;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.util.AsciiString;
-import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static io.carbon.websocket.RawWebSocket.BINARY;
 import static io.carbon.websocket.RawWebSocket.CLOSE;
@@ -48,81 +28,31 @@ import static io.carbon.websocket.RawWebSocket.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * RFC 8441: WebSockets as HTTP/2 streams, through a server that does what the HTTP/2 branch will do (advertise
- * SETTINGS_ENABLE_CONNECT_PROTOCOL, route an extended CONNECT to the handshake, send 200 and install the session
- * on the stream channel), driven by a raw HTTP/2 client.
+ * RFC 8441: WebSockets as HTTP/2 streams through the real server (h2c by prior knowledge on the plain port):
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL, extended CONNECT routed to the handshake, 200 and the session on the
+ * stream channel, driven by a raw HTTP/2 client.
  */
 class Http2WebSocketTest {
 
     private static final int SETTINGS_ENABLE_CONNECT_PROTOCOL = 0x8;
-    static EventLoopGroup group;
+    @TempDir
+    static Path temp;
+    static TestServer server;
     static WebSocketService service;
-    static Channel server;
 
     @BeforeAll
-    static void start() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        WsConfig config = new WsConfig();
-        config.idleTimeout = java.time.Duration.ofSeconds(2);
-        service = new WebSocketService(config.build(), group);
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
-                                .initialSettings(Http2Settings.defaultSettings().connectProtocolEnabled(true))
-                                .validateHeaders(true).build());
-                        ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
-                            @Override
-                            protected void initChannel(Channel stream) {
-                                stream.pipeline().addLast(new ExtendedConnect());
-                            }
-                        }));
-                    }
-                })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    static void start() throws Exception {
+        server = TestServer.start(Files.createDirectories(temp.resolve("www")),
+                Files.createDirectories(temp.resolve("log")), Map.of(
+                        "enable_http2", "true",
+                        "enable_websocket", "true",
+                        "websocket_idle_timeout", "2s"));
+        service = server.server().webSockets();
     }
 
     @AfterAll
     static void stop() {
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    /** The stream handler's part of RFC 8441 (what Http2StreamHandler will do). */
-    static final class ExtendedConnect extends ChannelInboundHandlerAdapter {
-        private static final AsciiString PROTOCOL = AsciiString.cached(":protocol");
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Http2HeadersFrame frame)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            Http2Headers h = frame.headers();
-            HttpHeaders headers = new DefaultHttpHeaders();
-            for (Map.Entry<CharSequence, CharSequence> field : h) {
-                if (field.getKey().charAt(0) != ':') {
-                    headers.add(field.getKey(), field.getValue());
-                }
-            }
-            headers.set("host", h.authority());
-            Request request = Request.of(HttpMethod.valueOf(h.method().toString()), h.path().toString(), headers,
-                    "HTTP/2.0", (InetSocketAddress) ctx.channel().parent().remoteAddress(), false);
-            HandshakeResult result = service.handshakeExtendedConnect(request, h.get(PROTOCOL));
-            if (result instanceof Accepted accepted) {
-                Http2Headers head = new DefaultHttp2Headers().status(accepted.status().codeAsText());
-                accepted.responseHeaders().forEach(e -> head.add(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
-                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(head, false));
-                ctx.pipeline().remove(this);
-                service.install(ctx.pipeline(), accepted);
-                return;
-            }
-            Response response = ((HandshakeResult.Rejected) result).response();
-            ByteBuf body = ((Body.Bytes) response.body()).content();
-            ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(response.status().codeAsText())));
-            ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
-        }
+        server.stop();
     }
 
     /** One WebSocket on one stream of a raw HTTP/2 connection. */
@@ -246,7 +176,7 @@ class Http2WebSocketTest {
     }
 
     private static RawH2 connect() throws IOException {
-        return new RawH2("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort()).handshake();
+        return new RawH2("127.0.0.1", server.port()).handshake();
     }
 
     @Test
