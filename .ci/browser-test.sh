@@ -92,7 +92,9 @@ start_carbon() {
     echo "shutdown_timeout = 2s"
     cat
   } >"$dir/carbon.conf"
-  local carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=C.UTF-8" timeout -k 10 600 java)
+  # timeout bounds a Carbon that outlives this script; --foreground, because without it timeout passes our one
+  # SIGTERM on to its whole process group as well, and Carbon takes a second TERM as "stop at once" (exit 143).
+  local carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=C.UTF-8" timeout --foreground -k 10 600 java)
   timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$dir/carbon.conf" --check >"$dir/check.out" 2>&1 \
     || die "Carbon refused $dir/carbon.conf: $(tail -n 5 "$dir/check.out")"
   if grep -q 'use_https = true' "$dir/carbon.conf"; then
