@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Real-browser test of the landing page's live demo, called by .ci/run after the jar is built:
+#   bash .ci/browser-test.sh
+# Debian's chromium, driven by npm playwright-core (.ci/browser/check.mjs), against target/carbon.jar started in a
+# temporary folder with its own copy of www/, its own config and a self-signed certificate:
+#   1. https://  HTTP/2 over TLS, WebSocket on: the page must say h2, echo and both channel checks must pass
+#                (the browser picks RFC 8441 WebSockets on the h2 connection, or HTTP/1.1 upgrades, by itself);
+#   2. http://   HTTP/1.1, WebSocket on: the same over plain RFC 6455 upgrades;
+#   3. http://   a second Carbon with enable_websocket = false: the page must say the demo is off.
+# Installs chromium (apt-get) and the npm packages (npm ci) when missing. Every step is bounded; the whole
+# script exits non-zero with the reason, Carbon's log and the browser's output on any failure.
+# Environment: BT_HTTP_PORT [18280], BT_HTTPS_PORT [18643], KEEP_WORK [0] (1 = keep the temporary folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HTTP_PORT=${BT_HTTP_PORT:-18280}
+HTTPS_PORT=${BT_HTTPS_PORT:-18643}
+HOST=127.0.0.1
+
+say() { echo "browser-test: $*"; }
+die() { echo "browser-test: FAIL: $*" >&2; exit 1; }
+
+[ -f target/carbon.jar ] || die "target/carbon.jar is missing: build it first (mvn -B package)"
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+command -v curl >/dev/null || need+=(curl)
+command -v ss >/dev/null || need+=(iproute2)
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 300 apt-get update -qq
+  timeout 900 apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || die "node $(node --version) is too old for playwright-core (20 or later)"
+say "$(/usr/bin/chromium --version 2>/dev/null | head -n 1), node $(node --version)"
+
+# The pinned playwright-core from package-lock.json; playwright-core never downloads a browser.
+if ! (cd .ci/browser && timeout 300 npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+  die "npm ci in .ci/browser failed"
+fi
+
+for p in $HTTP_PORT $HTTPS_PORT; do
+  [ -z "$(ss -Htln "sport = :$p")" ] || die "port $p is already in use (set BT_HTTP_PORT / BT_HTTPS_PORT)"
+done
+
+work=$(mktemp -d /tmp/carbon-browser.XXXXXX)
+carbon_pid=''
+stopped=0
+stop_carbon() { # TERM, up to 15 s, then KILL; the exit status goes to $stopped
+  local pid=$carbon_pid i
+  carbon_pid='' stopped=0
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || stopped=$?
+}
+cleanup() {
+  local rc=$?
+  [ -z "$carbon_pid" ] || stop_carbon
+  if [ "$rc" -ne 0 ]; then
+    for f in "$work"/*/stdout "$work"/*/server.log; do
+      [ -s "$f" ] && { echo "--- $f (last 40 lines)"; tail -n 40 "$f"; }
+    done
+  fi
+  if [ "${KEEP_WORK:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+    say "files, configs and logs kept in $work"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Starts Carbon from target/carbon.jar in $work/$1 with www/ copied there; the rest of the config comes on stdin.
+# A clean environment: Carbon reads PORT, CARBON_<KEY>, ... and they would win over the file.
+start_carbon() {
+  local dir=$work/$1 i
+  mkdir -p "$dir"
+  cp -R www "$dir/www"
+  {
+    echo "server_name = $HOST"
+    echo "port = $HTTP_PORT"
+    echo "www_path = $dir/www"
+    echo "log_file = $dir/server.log"
+    echo "access_log = $dir/access.log"
+    echo "shutdown_timeout = 2s"
+    cat
+  } >"$dir/carbon.conf"
+  # timeout bounds a Carbon that outlives this script; --foreground, because without it timeout passes our one
+  # SIGTERM on to its whole process group as well, and Carbon takes a second TERM as "stop at once" (exit 143).
+  local carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=C.UTF-8" timeout --foreground -k 10 600 java)
+  timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$dir/carbon.conf" --check >"$dir/check.out" 2>&1 \
+    || die "Carbon refused $dir/carbon.conf: $(tail -n 5 "$dir/check.out")"
+  if grep -q 'use_https = true' "$dir/carbon.conf"; then
+    timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$dir/carbon.conf" --gen-cert >"$dir/gen-cert.out" 2>&1 \
+      || die "Carbon could not write a self-signed certificate: $(tail -n 5 "$dir/gen-cert.out")"
+  fi
+  "${carbon[@]}" -jar target/carbon.jar --config "$dir/carbon.conf" </dev/null >"$dir/stdout" 2>&1 &
+  carbon_pid=$!
+  for ((i = 0; i < 300; i++)); do
+    curl -fsk --max-time 2 -o /dev/null "http://$HOST:$HTTP_PORT/" 2>/dev/null && return 0
+    kill -0 "$carbon_pid" 2>/dev/null || die "Carbon exited during startup"
+    sleep 0.1
+  done
+  die "Carbon did not answer http://$HOST:$HTTP_PORT/ within 30 s"
+}
+
+# Runs check.mjs (bounded twice: its own timeout and this one).
+check() { # url expected-protocol ok|off
+  EXPECT_PROTOCOL=$2 EXPECT_DEMO=$3 TIMEOUT_MS=30000 timeout -k 5 90 node .ci/browser/check.mjs "$1" \
+    || die "the landing page's demo at $1 did not pass (expected protocol $2, demo $3)"
+}
+
+# 1 and 2: WebSocket on, HTTPS with HTTP/2 and plain HTTP/1.1.
+start_carbon on <<CONF
+use_https = true
+https_port = $HTTPS_PORT
+ssl_cert_path = $work/on/cert.pem
+ssl_key_path = $work/on/key.pem
+enable_http2 = true
+enable_websocket = true
+CONF
+for ((i = 0; i < 100; i++)); do
+  curl -fsk --max-time 2 -o /dev/null "https://$HOST:$HTTPS_PORT/" 2>/dev/null && break
+  sleep 0.1
+done
+version=$(curl -sk --http2 --max-time 5 -o /dev/null -w '%{http_version}' "https://$HOST:$HTTPS_PORT/" || true)
+[ "$version" = 2 ] || die "curl did not get HTTP/2 from https://$HOST:$HTTPS_PORT/ (got '$version')"
+check "https://$HOST:$HTTPS_PORT/" h2 ok
+check "http://$HOST:$HTTP_PORT/" http/1.1 ok
+# Which way the browser's WebSockets went (information only: the browser chooses). Counted from the access
+# log: demo requests to /ws and /ws/channels/ by protocol.
+sleep 0.5
+if [ -s "$work/on/access.log" ]; then
+  say "WebSocket and channel requests in the access log, by method and protocol:"
+  grep -E '"[A-Z]+ /ws(/channels/[^ ]*)? ' "$work/on/access.log" \
+    | sed -E 's/.*"([A-Z]+) (\/ws[^ ]*) ([^"]*)".*/\1 \3/' | sort | uniq -c | sed 's/^/  /' || true
+fi
+stop_carbon
+[ "$stopped" = 0 ] || die "Carbon (WebSocket on) exited with status $stopped after SIGTERM"
+
+# 3: WebSocket off: the page works and says the demo is off.
+start_carbon off <<CONF
+use_https = false
+enable_websocket = false
+CONF
+check "http://$HOST:$HTTP_PORT/" http/1.1 off
+stop_carbon
+[ "$stopped" = 0 ] || die "Carbon (WebSocket off) exited with status $stopped after SIGTERM"
+
+say "OK: h2 over TLS and HTTP/1.1 with the WebSocket echo, channel and SSE checks, and the page without WebSocket"
