@@ -8,6 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,6 +35,24 @@ public final class BodyPump {
         ChannelFuture write(ByteBuf piece, boolean last);
 
         void flush();
+    }
+
+    /**
+     * The failure of a body whose peer went away, without a stack trace: streams and connections close all
+     * the time, and filling a stack trace for each cost a visible share of an HTTP/2 request. A new instance
+     * each time, because a shared one would collect whatever suppressed exceptions callers add to it.
+     */
+    public static ClosedChannelException peerGone() {
+        return new PeerGone();
+    }
+
+    private static final class PeerGone extends ClosedChannelException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     /** Bytes per read of a file: large enough that the hand-off to the blocking pool is amortized. */
@@ -126,7 +145,9 @@ public final class BodyPump {
 
     /** The peer went away or the response was cancelled: frees everything not yet written. */
     public void abort(Throwable cause) {
-        finish(cause);
+        if (!done.isDone()) {
+            finish(cause);
+        }
     }
 
     /** Takes one produced piece; true when something was written. */

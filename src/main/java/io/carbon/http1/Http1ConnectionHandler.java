@@ -37,7 +37,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -399,7 +398,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (pump != null) {
-            pump.abort(new ClosedChannelException());
+            pump.abort(BodyPump.peerGone());
         }
         disarm();
         ready.clear();

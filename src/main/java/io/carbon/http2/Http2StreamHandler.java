@@ -1,6 +1,7 @@
 package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
+import io.carbon.http.BodyPump;
 import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
@@ -27,7 +28,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 
 /**
  * One HTTP/2 stream (its own child channel): HEADERS become a {@link Request}, the request body is read and
@@ -81,7 +81,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof Http2DataFrame data) {
                 onData(data);
             } else if (msg instanceof Http2ResetFrame) {
-                abort(new ClosedChannelException());
+                abort(BodyPump.peerGone());
             }
         } finally {
             // DATA frames are released here; their bytes went back to flow control when the channel read them.
@@ -248,7 +248,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        abort(new ClosedChannelException());
+        abort(BodyPump.peerGone());
         ctx.fireChannelInactive();
     }
 
