@@ -40,17 +40,27 @@ public sealed interface Body permits Body.Empty, Body.Bytes, Body.FileSegment, B
     }
 
     /**
-     * {@code length} bytes of an open file from {@code offset}; the body owns the channel and closes it.
-     * Where the bytes cannot go by sendfile (TLS, HTTP/2), they are read in chunks on {@code reads}, a
-     * bounded blocking pool, so a cold file never stalls an event loop.
+     * {@code length} bytes of an open file from {@code offset}. Where the bytes cannot go by sendfile (TLS,
+     * HTTP/2), they are read in chunks on {@code reads}, a bounded blocking pool, so a cold file never stalls
+     * an event loop. {@code onRelease} runs once when the body is done with: it closes the channel the body
+     * owns, or gives back a channel it only borrowed (the file cache's private copy of a file).
      */
-    record FileSegment(FileChannel channel, long offset, long length, Executor reads) implements Body {
+    record FileSegment(FileChannel channel, long offset, long length, Executor reads, Runnable onRelease)
+            implements Body {
+
+        /** A segment that owns its channel and closes it when released. */
+        public FileSegment(FileChannel channel, long offset, long length, Executor reads) {
+            this(channel, offset, length, reads, () -> {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+
         @Override public void release() {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            onRelease.run();
         }
     }
 

@@ -97,6 +97,21 @@ final class ResponseWriter {
         return new Written(pump.done(), pump::bytes, pump);
     }
 
+    /** A sendfile region that releases its segment instead of always closing the channel. */
+    private static final class SegmentRegion extends DefaultFileRegion {
+        private final Body.FileSegment segment;
+
+        SegmentRegion(Body.FileSegment segment) {
+            super(segment.channel(), segment.offset(), segment.length());
+            this.segment = segment;
+        }
+
+        @Override
+        protected void deallocate() {
+            segment.release();
+        }
+    }
+
     /** Bytes and file segments only: what sendfile plus plain writes can carry. */
     private static boolean sendfileable(Body body) {
         if (body instanceof Body.Parts parts) {
@@ -114,8 +129,8 @@ final class ResponseWriter {
                 }
             });
         } else if (body instanceof Body.FileSegment file) {
-            // The region closes the segment's channel once written or failed (DefaultFileRegion owns it now).
-            DefaultFileRegion region = new DefaultFileRegion(file.channel(), file.offset(), file.length());
+            // The region releases the segment once written or failed: closes its channel, or gives it back.
+            DefaultFileRegion region = new SegmentRegion(file);
             ctx.write(region).addListener(f -> sent.addAndGet(region.transferred()));
         } else if (body instanceof Body.Parts parts) {
             for (Body part : parts.parts()) {

@@ -24,16 +24,19 @@ final class CachedFile implements CacheEntry {
     private final String lastModifiedDate;
     private final String contentType;
     private final SharedBytes content;
+    private final SnapshotFile snapshot;
     private final Map<ContentCoding, Sidecar> sidecars;
     private final List<ContentCoding> offered;
     private volatile long checkedNanos;
 
     /**
      * @param path     the file really read (symlinks resolved)
+     * @param snapshot a private copy on disk for sendfile, or null (small files, or no room for one)
      * @param offered  the codings this file can be sent in, in the server's order of preference
      */
-    CachedFile(Path path, FileStat stat, String etag, String contentType, SharedBytes content,
+    CachedFile(Path path, FileStat stat, String etag, String contentType, SharedBytes content, SnapshotFile snapshot,
                Map<ContentCoding, Sidecar> sidecars, List<ContentCoding> offered, long checkedNanos) {
+        this.snapshot = snapshot;
         this.path = path;
         this.stat = stat;
         this.etag = etag;
@@ -69,6 +72,11 @@ final class CachedFile implements CacheEntry {
         return content;
     }
 
+    /** The private copy for sendfile, or null. */
+    SnapshotFile snapshot() {
+        return snapshot;
+    }
+
     Map<ContentCoding, Sidecar> sidecars() {
         return sidecars;
     }
@@ -93,11 +101,15 @@ final class CachedFile implements CacheEntry {
 
     @Override
     public int weight() {
-        return OVERHEAD + content.length();
+        // The private copy lives in tmpfs or the page cache: memory too, so it counts.
+        return OVERHEAD + content.length() + (snapshot == null ? 0 : (int) snapshot.length());
     }
 
     @Override
     public void evict() {
         content.evict();
+        if (snapshot != null) {
+            snapshot.evict();
+        }
     }
 }

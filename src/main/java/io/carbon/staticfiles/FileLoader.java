@@ -25,15 +25,47 @@ import java.util.Map;
 final class FileLoader {
 
     static final int ATTEMPTS = 3;
+    /**
+     * Files at least this large also get a private copy on disk, sent by sendfile on plain HTTP/1.1: from
+     * about this size the copy from memory into the socket costs more than handing over page-cache pages.
+     */
+    static final int SNAPSHOT_MIN_SIZE = 64 * 1024;
 
     private final StaticFileHandler.FileOpener opener;
     private final MimeTypes mimeTypes;
     private final ByteBufAllocator alloc;
+    /** Where private copies go (tmpfs when available), or null for none. */
+    private final Path snapshots;
 
-    FileLoader(StaticFileHandler.FileOpener opener, MimeTypes mimeTypes, ByteBufAllocator alloc) {
+    FileLoader(StaticFileHandler.FileOpener opener, MimeTypes mimeTypes, ByteBufAllocator alloc, Path snapshots) {
         this.opener = opener;
         this.mimeTypes = mimeTypes;
         this.alloc = alloc;
+        this.snapshots = snapshots;
+    }
+
+    /** /dev/shm when it is a writable directory (RAM, no disk writes), else the JVM's temp directory. */
+    static Path snapshotDirectory() {
+        Path shm = Path.of("/dev/shm");
+        if (java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm)) {
+            return shm;
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /**
+     * A private copy of {@code bytes} for sendfile, or null for small files and when there is no room (a
+     * full tmpfs only costs the sendfile path: the bytes in memory still serve).
+     */
+    SnapshotFile snapshot(ByteBuf bytes) {
+        if (snapshots == null || bytes.readableBytes() < SNAPSHOT_MIN_SIZE) {
+            return null;
+        }
+        try {
+            return SnapshotFile.write(snapshots, bytes);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** A file's content as of one version, with that version's stat; released by the caller. */

@@ -105,7 +105,7 @@ public final class StaticFileHandler implements HttpHandler {
         this.nowSeconds = nowSeconds;
         this.cache = cacheConfig.enabled() ? new FileCache(cacheConfig, nanoClock) : null;
         this.maxCachedFileSize = cacheConfig.maxFileSize();
-        this.loader = new FileLoader(opener, mimeTypes, alloc);
+        this.loader = new FileLoader(opener, mimeTypes, alloc, FileLoader.snapshotDirectory());
         this.compression = compression;
     }
 
@@ -201,7 +201,11 @@ public final class StaticFileHandler implements HttpHandler {
         if (coding == null) {
             Representation identity = new Representation(file.etag(), file.stat().mtimeSeconds(),
                     file.lastModifiedDate(), file.contentType(), null, file.content().length(), varies);
-            return answer(request, identity, file.content());
+            if (file.snapshot() != null && !request.secure() && request.protocol().startsWith("HTTP/1")) {
+                // Plain HTTP/1.1: sendfile from the private copy; no copy of the bytes through user space.
+                return answer(request, identity, Contents.snapshot(file.snapshot(), blockingPool));
+            }
+            return answer(request, identity, Contents.memory(file.content()));
         }
         CachedVariant variant = cache.variant(key, file, coding);
         if (variant != null) {
@@ -240,13 +244,12 @@ public final class StaticFileHandler implements HttpHandler {
         Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
                 file.contentType(),
                 variant.coding(), variant.bytes().length(), true);
-        return answer(request, rep, variant.bytes());
+        return answer(request, rep, Contents.memory(variant.bytes()));
     }
 
-    private CompletableFuture<Response> answer(Request request, Representation rep, SharedBytes bytes) {
+    private CompletableFuture<Response> answer(Request request, Representation rep, FileResponses.Content content) {
         try {
-            return done(FileResponses.build(request, rep, Contents.memory(bytes), config.cacheControl(),
-                    nowSeconds.getAsLong()));
+            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds.getAsLong()));
         } catch (Contents.Evicted e) {
             return null;
         } catch (IOException e) {
@@ -381,7 +384,7 @@ public final class StaticFileHandler implements HttpHandler {
         }
         List<ContentCoding> offered = compression.forCached(sidecars.keySet(), contentType, stat.size());
         CachedFile loaded = new CachedFile(target.real(), stat, etag, contentType, new SharedBytes(snapshot.bytes()),
-                sidecars, offered, now);
+                loader.snapshot(snapshot.bytes()), sidecars, offered, now);
         cache.put(key, loaded);
         return fromCache(request, key, loaded);
     }

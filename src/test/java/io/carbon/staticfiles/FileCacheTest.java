@@ -296,6 +296,44 @@ class FileCacheTest {
         assertThat(text(get("/a.html"))).isEqualTo("two!");
     }
 
+    // ---- large cached files: sendfile from a private copy on plain HTTP/1.1 ------------------------------
+
+    @Test
+    void aLargeCachedFileGoesBySendfileFromAPrivateCopyThatTruncationCannotTouch() throws Exception {
+        handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
+        byte[] content = new byte[200 * 1024];
+        new java.util.Random(9).nextBytes(content);
+        Path file = write("large.bin", content, MTIME);
+        assertThat(Bodies.bytes(get("/large.bin").body())).isEqualTo(content);
+        Response cached = fromMemory("/large.bin");
+        assertThat(cached.body()).as("sendfile from the private copy").isInstanceOf(Body.FileSegment.class);
+        Body.FileSegment segment = (Body.FileSegment) cached.body();
+        assertThat(segment.channel()).as("not the original file").isNotIn(opened);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(10); // a deploy truncates the original while responses are in flight
+        }
+        assertThat(Bodies.bytes(cached.body())).as("never truncated").isEqualTo(content);
+        handler.clearCache();
+        assertThat(segment.channel().isOpen()).as("still lent to the response").isTrue();
+        for (Response response : responses) {
+            response.body().release(); // the first response borrowed the same copy
+        }
+        responses.clear();
+        assertThat(segment.channel().isOpen()).as("closed with the last user").isFalse();
+    }
+
+    @Test
+    void overTlsAndHttp2TheSameFileIsSentFromMemory() throws Exception {
+        handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
+        write("large.bin", new byte[100 * 1024], MTIME);
+        get("/large.bin");
+        CompletableFuture<Response> h2 = handler.handle(Request.of(HttpMethod.GET, "/large.bin",
+                new DefaultHttpHeaders(), "HTTP/2.0", new InetSocketAddress("127.0.0.1", 1), true));
+        assertThat(h2).isDone();
+        responses.add(h2.get());
+        assertThat(h2.get().body()).isInstanceOf(Body.Bytes.class);
+    }
+
     // ---- bounds ------------------------------------------------------------------------------------------
 
     @Test
