@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.epoll.EpollSocketChannelConfig;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -70,11 +71,26 @@ final class ResponseWriter {
             });
             return new Written(done, sent::get, null);
         }
-        ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers));
         if (zeroCopy && sendfileable(body)) {
+            // TCP_CORK (nginx's tcp_nopush) while head and file go out, so the head rides in the first full
+            // segment instead of a small packet of its own; uncorked when the response is written.
+            EpollSocketChannelConfig epoll = ctx.channel().config() instanceof EpollSocketChannelConfig c ? c : null;
+            if (epoll != null) {
+                epoll.setTcpCork(true);
+            }
+            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers));
             writeZeroCopy(ctx, body, sent);
-            return new Written(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), sent::get, null);
+            ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (epoll != null) {
+                done.addListener(f -> {
+                    if (ctx.channel().isOpen()) {
+                        epoll.setTcpCork(false);
+                    }
+                });
+            }
+            return new Written(done, sent::get, null);
         }
+        ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers));
         // The head goes out now: a stream's first piece may take a while (server-sent events, a slow disk).
         ctx.flush();
         BodyPump pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
