@@ -2,7 +2,6 @@ package io.carbon.staticfiles;
 
 import io.netty.buffer.ByteBuf;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Cached bytes that many event loops slice at once while the cache may evict them at any moment.
@@ -15,12 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SharedBytes {
 
     private final ByteBuf buffer;
-    /** 1 for the cache's hold, plus threads slicing right now; 0 once evicted. */
-    private final AtomicInteger holds = new AtomicInteger(1);
+    /** The cache's hold plus threads slicing right now. */
+    private final Holds holds;
 
     /** @param buffer read-only from now on; this object owns its one reference */
     SharedBytes(ByteBuf buffer) {
         this.buffer = buffer;
+        this.holds = new Holds(buffer::release);
     }
 
     int length() {
@@ -29,13 +29,13 @@ final class SharedBytes {
 
     /** A retained slice the caller must release, or null when the bytes were evicted meanwhile. */
     ByteBuf slice(long index, long length) {
-        if (!pin()) {
+        if (!holds.pin()) {
             return null;
         }
         try {
             return buffer.retainedSlice(buffer.readerIndex() + (int) index, (int) length);
         } finally {
-            unpin();
+            holds.unpin();
         }
     }
 
@@ -46,24 +46,6 @@ final class SharedBytes {
 
     /** Drops the cache's hold (eviction, replacement, shutdown). Idempotent per holder: call once. */
     void evict() {
-        unpin();
-    }
-
-    private boolean pin() {
-        for (;;) {
-            int current = holds.get();
-            if (current == 0) {
-                return false;
-            }
-            if (holds.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
-    }
-
-    private void unpin() {
-        if (holds.decrementAndGet() == 0) {
-            buffer.release();
-        }
+        holds.unpin();
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A cached file's private copy on disk (tmpfs when /dev/shm is there), so that plain HTTP/1.1 can send a hot
@@ -25,12 +24,13 @@ final class SnapshotFile {
 
     private final FileChannel channel;
     private final long length;
-    /** 1 for the cache's hold, plus responses using the channel; 0 once closed. */
-    private final AtomicInteger holds = new AtomicInteger(1);
+    /** The cache's hold plus responses using the channel. */
+    private final Holds holds;
 
     private SnapshotFile(FileChannel channel, long length) {
         this.channel = channel;
         this.length = length;
+        this.holds = new Holds(this::close);
     }
 
     /** Writes {@code content} to a new unlinked file in {@code directory}. Blocking. */
@@ -60,36 +60,22 @@ final class SnapshotFile {
 
     /** A segment borrowing the channel, or null when the snapshot was already closed (evicted). */
     Body.FileSegment segment(long offset, long count, Executor reads) {
-        if (!pin()) {
+        if (!holds.pin()) {
             return null;
         }
-        return new Body.FileSegment(channel, offset, count, reads, this::unpin);
+        return new Body.FileSegment(channel, offset, count, reads, holds::unpin);
     }
 
     /** Drops the cache's hold; the file goes when no response uses it any more. */
     void evict() {
-        unpin();
+        holds.unpin();
     }
 
-    private boolean pin() {
-        for (;;) {
-            int current = holds.get();
-            if (current == 0) {
-                return false;
-            }
-            if (holds.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
-    }
-
-    private void unpin() {
-        if (holds.decrementAndGet() == 0) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // the descriptor is gone either way
-            }
+    private void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // the descriptor is gone either way
         }
     }
 }
