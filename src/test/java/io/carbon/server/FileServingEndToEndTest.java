@@ -81,11 +81,7 @@ class FileServingEndToEndTest {
     }
 
     private static HttpResponse<byte[]> send(HttpClient client, URI uri, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return TlsAndHttp2EndToEndTest.send(client, uri, headers);
     }
 
     private static byte[] gunzip(byte[] bytes) throws IOException {

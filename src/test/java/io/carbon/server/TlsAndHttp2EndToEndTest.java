@@ -96,7 +96,7 @@ class TlsAndHttp2EndToEndTest {
         return URI.create("https://127.0.0.1:" + server.server().httpsPort() + path);
     }
 
-    private static HttpResponse<byte[]> send(HttpClient client, URI uri, String... headers) throws Exception {
+    static HttpResponse<byte[]> send(HttpClient client, URI uri, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);

@@ -221,6 +221,27 @@ class WebSocketEndToEndTest {
     }
 
     @Test
+    void aPublishWithoutADeclaredLengthIsCutOffAtTheLimitToo() throws Exception {
+        // HTTP/1.1 chunked: the body is counted as it arrives, not trusted from a header.
+        String chunk = "x".repeat(16 * 1024);
+        StringBuilder request = new StringBuilder("POST /ws/channels/limits HTTP/1.1\r\nHost: x\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 5; i++) {
+            request.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+        }
+        request.append("0\r\n\r\n");
+        try (var raw = server.raw()) {
+            assertThat(raw.send(request.toString()).read().status()).isEqualTo(413);
+        }
+        // HTTP/2 with a body of unknown length (no content-length): DATA frames are counted the same way.
+        HttpResponse<String> h2Answer = h2.send(HttpRequest.newBuilder(https("/ws/channels/limits"))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream(new byte[80 * 1024]))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(h2Answer.statusCode()).isEqualTo(413);
+    }
+
+    @Test
     void staticFilesAreStillServedNextToTheWebSocketPaths() throws Exception {
         assertThat(h2.send(HttpRequest.newBuilder(https("/")).build(), HttpResponse.BodyHandlers.ofString()).body())
                 .contains("<title>t</title>");

@@ -76,27 +76,7 @@ class Http2WebSocketTest {
         }
 
         byte[] frame(boolean fin, int opcode, byte[] payload, boolean masked) {
-            int n = payload.length;
-            int extended = n < 126 ? 0 : n <= 0xFFFF ? 2 : 8;
-            ByteBuffer frame = ByteBuffer.allocate(2 + extended + (masked ? 4 : 0) + n);
-            frame.put((byte) ((fin ? 0x80 : 0) | opcode));
-            int maskBit = masked ? 0x80 : 0;
-            if (extended == 0) {
-                frame.put((byte) (maskBit | n));
-            } else if (extended == 2) {
-                frame.put((byte) (maskBit | 126)).putShort((short) n);
-            } else {
-                frame.put((byte) (maskBit | 127)).putLong(n);
-            }
-            byte[] key = new byte[4];
-            if (masked) {
-                random.nextBytes(key);
-                frame.put(key);
-            }
-            for (int i = 0; i < n; i++) {
-                frame.put((byte) (payload[i] ^ key[i % 4]));
-            }
-            return frame.array();
+            return RawWebSocket.encode(fin, 0, opcode, masked, payload, -1, random);
         }
 
         /** Sends a frame as DATA frames of at most 16 KiB (SETTINGS_MAX_FRAME_SIZE's default). */

@@ -113,6 +113,12 @@ final class RawWebSocket implements AutoCloseable {
 
     /** @param lengthBytes force 0, 2 or 8 extended length bytes (-1 = shortest form) */
     byte[] frame(boolean fin, int rsv, int opcode, boolean masked, byte[] payload, int lengthBytes) {
+        return encode(fin, rsv, opcode, masked, payload, lengthBytes, random);
+    }
+
+    /** A frame's bytes (RFC 6455 §5.2), masked with a key from {@code random} when {@code masked}. */
+    static byte[] encode(boolean fin, int rsv, int opcode, boolean masked, byte[] payload, int lengthBytes,
+                         java.util.Random random) {
         int n = payload.length;
         int extended = lengthBytes >= 0 ? lengthBytes : n < 126 ? 0 : n <= 0xFFFF ? 2 : 8;
         ByteBuffer frame = ByteBuffer.allocate(2 + extended + (masked ? 4 : 0) + n);
