@@ -7,6 +7,9 @@
 # Environment (defaults in brackets):
 #   DURATION [10s]        length of every measured run (s, m or h; whole numbers)
 #   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run, per server; 0 = none
+#   JIT_WARMUP [3s]       once, before the first row: this long of every row's load (wrk, h2load, ab) on both
+#                         servers, so that the JVM has compiled its hot code before anything is measured (a
+#                         long-running server is measured in its steady state, not in its first seconds); 0 = none
 #   THREADS [2]           wrk and h2load threads
 #   CONNECTIONS [50]      wrk and h2load connections
 #   AB_CONCURRENCY [CONNECTIONS], AB_REQUESTS [100000 per second of DURATION]: ab -c and -n (ab also stops at -t)
@@ -17,6 +20,8 @@
 #   NGINX_CONF [../shared/bench/nginx-reference.conf]   used as is; only its @PLACEHOLDERS@ are filled in
 #   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
 #                         kept after a failure or a warning
+#   CARBON_JAR [target/carbon.jar]   the jar to run; the script runs a copy of it, so a build may replace
+#                         the original during the run
 #   C_PORT, C_TLS, N_PORT, N_TLS [18080 18443 28080 28443]   loopback ports of Carbon and nginx
 # Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), nginx, curl, and target/carbon.jar.
 set -euo pipefail
@@ -51,7 +56,7 @@ seconds() { # 10s, 2m, 1h or 10 -> whole seconds
   [[ $n =~ ^[0-9]+$ ]] || die "cannot read '$v' as a duration (use whole seconds, minutes or hours: 10s, 2m)"
   echo $((n * m))
 }
-secs=$(seconds "$DURATION"); warm=$(seconds "$WARMUP")
+secs=$(seconds "$DURATION"); warm=$(seconds "$WARMUP"); jit_warm=$(seconds "${JIT_WARMUP:-3s}")
 [ "$secs" -ge 1 ] || die "DURATION must be at least 1s"
 for v in THREADS CONNECTIONS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number"; done
 AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
@@ -67,7 +72,8 @@ need curl curl
 need gzip gzip
 need timeout coreutils
 need ss iproute2
-[ -f target/carbon.jar ] || die "target/carbon.jar is missing: build it first (mvn -B -q package -DskipTests)"
+CARBON_JAR=${CARBON_JAR:-target/carbon.jar}
+[ -f "$CARBON_JAR" ] || die "$CARBON_JAR is missing: build it first (mvn -B -q package -DskipTests)"
 [ -f "$NGINX_CONF" ] || die "nginx config $NGINX_CONF not found (set NGINX_CONF)"
 
 for p in $C_PORT $C_TLS $N_PORT $N_TLS; do
@@ -114,6 +120,8 @@ fi
 
 # The file set both servers serve.
 mkdir -p "$work/www" "$work/nginx" "$work/log" "$work/raw"
+# A JVM loads classes from its jar while it runs: a build that replaces the jar mid-run would break the server.
+cp "$CARBON_JAR" "$work/carbon.jar"
 head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 >"$work/www/1k.html"
 head -c 1048576 /dev/urandom >"$work/www/1m.bin"
 # 100k.html: a product-listing page of exactly 102400 bytes, the same every run (a fixed-seed generator), with
@@ -198,17 +206,17 @@ CONF
 # (CARBON_EXTRA itself would be read as a key "extra"): it runs with a clean environment, so the config file
 # above is all there is.
 carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=${LANG:-C.UTF-8}" java)
-if ! timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$work/carbon.conf" --check >"$work/check.out" 2>&1; then
+if ! timeout 60 "${carbon[@]}" -jar "$work/carbon.jar" --config "$work/carbon.conf" --check >"$work/check.out" 2>&1; then
   die "Carbon refused its config $work/carbon.conf: $(grep -v '^  ' "$work/check.out" | tail -n 5)"
 fi
 if grep -q 'warning' "$work/check.out"; then
   grep -q 'unknown key' "$work/check.out" && die "$(grep 'unknown key' "$work/check.out")"
   warn "Carbon warns about its config: $(grep 'warning' "$work/check.out" | tr '\n' ' ')"
 fi
-timeout 60 "${carbon[@]}" -jar target/carbon.jar --config "$work/carbon.conf" --gen-cert >/dev/null \
+timeout 60 "${carbon[@]}" -jar "$work/carbon.jar" --config "$work/carbon.conf" --gen-cert >/dev/null \
   || die "Carbon could not write a certificate to $work"
 # shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
-"${carbon[@]}" $CARBON_JAVA_OPTS -jar target/carbon.jar --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
+"${carbon[@]}" $CARBON_JAVA_OPTS -jar "$work/carbon.jar" --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
 carbon_pid=$!
 
 sed -e "s#@PREFIX@#$work/nginx#g" -e "s#@WWW@#$work/www#g" -e "s#@PORT@#$N_PORT#g" -e "s#@TLS_PORT@#$N_TLS#g" \
@@ -376,6 +384,27 @@ measure() { # name goal tool path [tool options]
   say "$name: Carbon $c_rps req/s, nginx $n_rps req/s, ${ratio}x"
 }
 
+jit_warmup() { # every row's load for $jit_warm seconds against both servers, nothing recorded
+  local port tls
+  for port in "$C_PORT:$C_TLS" "$N_PORT:$N_TLS"; do
+    tls=${port#*:} port=${port%:*}
+    for args in "/1k.html" "/100k.html" "/1m.bin" "/100k.html -H Accept-Encoding:gzip" "/100k.html -H Accept-Encoding:br"; do
+      # shellcheck disable=SC2086 # args is a path and its options
+      set -- $args
+      timeout -k 5 $((jit_warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${jit_warm}s" "${@:2}" \
+        "http://$HOST:$port$1" >/dev/null 2>&1 || true
+    done
+    timeout -k 5 $((jit_warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$jit_warm" \
+      "https://$HOST:$tls/1k.html" >/dev/null 2>&1 || true
+    timeout -k 5 $((jit_warm + 30)) ab -q -r -t "$jit_warm" -n $((jit_warm * 100000)) -c "$CONNECTIONS" \
+      "http://$HOST:$port/1k.html" >/dev/null 2>&1 || true
+  done
+}
+if [ "$jit_warm" -gt 0 ]; then
+  say "JIT warm-up: ${jit_warm}s of each row's load on both servers"
+  jit_warmup
+fi
+
 est=$(( 5 * 2 * (secs + warm) + 2 * (secs + warm) + 2 * secs + 10 ))
 say "measuring 7 rows, about ${est}s (DURATION=${secs}s, WARMUP=${warm}s); Carbon pid $carbon_pid, nginx pid $(nginx_pid)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -396,7 +425,7 @@ access_lines=$(wc -l <"$work/log/access.log" 2>/dev/null || echo 0)
 # The report: the same Markdown on stdout and in docs/benchmarks.md.
 first_line() { timeout 30 "$@" 2>&1 | head -n 1 || true; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
-carbon_version=$(timeout 30 "${carbon[@]}" -jar target/carbon.jar --version 2>&1 | head -n 1 || true)
+carbon_version=$(timeout 30 "${carbon[@]}" -jar "$work/carbon.jar" --version 2>&1 | head -n 1 || true)
 commit=$(timeout 10 git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(timeout 10 git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit, with uncommitted changes"
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -417,7 +446,7 @@ report=$work/report.md
   echo "- Carbon: $carbon_version, commit $commit; access log on$extra_note"
   echo "- nginx: $(first_line nginx -v | sed 's#.*: ##'), \`$(basename "$NGINX_CONF")\` as is ($workers workers, gzip level 6, access log off)"
   echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')"
-  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")."
+  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, both servers got ${jit_warm}s of every row's load (JIT warm-up: the JVM compiles its hot code in its first seconds under load, and a long-running server is measured in its steady state)")."
   echo "- Goals: Carbon/nginx ≥ 1.0x on every row and ≥ 2.0x on the compressed (gzip, br) rows, where Carbon must also answer with that coding. ✓ met, ✗ missed: $misses of ${#rows[@]} rows miss their goal."
   echo
   echo "| test | Carbon req/s | nginx req/s | Carbon/nginx | MB/s (Carbon / nginx) | p99 latency ms (Carbon / nginx) | RSS MiB (Carbon / nginx) |"
