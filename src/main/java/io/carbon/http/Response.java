@@ -17,13 +17,26 @@ import java.nio.charset.StandardCharsets;
 public final class Response {
 
     private final HttpResponseStatus status;
-    private final HttpHeaders headers;
+    private HttpHeaders headers;
+    /** Set while the header fields are only the prepared ones; null once {@link #headers()} was asked for. */
+    private PreparedHeaders prepared;
     private final Body body;
     private boolean closeConnection;
 
     public Response(HttpResponseStatus status, HttpHeaders headers, Body body) {
         this.status = status;
         this.headers = headers;
+        this.body = body;
+    }
+
+    /**
+     * A response whose header fields were rendered once for many responses (a cached file's). The map of
+     * {@link #headers()} is made from them only when someone asks for it; until then an HTTP/1.1 branch can
+     * copy their wire form as is.
+     */
+    public Response(HttpResponseStatus status, PreparedHeaders prepared, Body body) {
+        this.status = status;
+        this.prepared = prepared;
         this.body = body;
     }
 
@@ -54,8 +67,22 @@ public final class Response {
         return status;
     }
 
+    /** The header map, to read or change; for a prepared response it is made (once) on the first call. */
     public HttpHeaders headers() {
+        if (headers == null) {
+            headers = trustedHeaders();
+            prepared.addTo(headers);
+            prepared = null;
+        }
         return headers;
+    }
+
+    /**
+     * The prepared header fields, when they are still all there is: null for a response built with a map,
+     * and once {@link #headers()} was called (the map may have been changed since).
+     */
+    public PreparedHeaders prepared() {
+        return prepared;
     }
 
     public Body body() {

@@ -23,6 +23,19 @@ public final class ResponseFinisher {
     }
 
     /**
+     * True when {@code response} needs nothing from {@link #finish} but the standard header lines of
+     * {@link #standardHttp1Lines}: a 200 whose fields are all prepared (they include its Content-Length).
+     */
+    public boolean preparedAsIs(Response response) {
+        return response.prepared() != null && response.status().code() == 200;
+    }
+
+    /** The standard headers {@link #finish} would add, as HTTP/1.1 header lines. */
+    public byte[] standardHttp1Lines(boolean secure) {
+        return standardHeaders.http1Lines(secure);
+    }
+
+    /**
      * @param secure true when the response goes out over TLS (Strict-Transport-Security is sent only then)
      */
     public Response finish(Response response, boolean secure) {

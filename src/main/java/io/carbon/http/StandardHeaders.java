@@ -24,7 +24,15 @@ public final class StandardHeaders {
 
     private final List<CharSequence[]> securityHeaders;
     private final AsciiString hsts;
-    private final DateCache dateCache = new DateCache();
+    private volatile Stamp stamp = new Stamp(0, "", new byte[0], new byte[0]);
+
+    /**
+     * The fields of one second, formatted at most once per second across all threads.
+     *
+     * @param plainLines  Date, Server and the security headers in HTTP/1.1 wire form
+     * @param secureLines the same with Strict-Transport-Security first (over TLS)
+     */
+    private record Stamp(long second, String date, byte[] plainLines, byte[] secureLines) { }
 
     /**
      * @param config the security headers
@@ -53,7 +61,7 @@ public final class StandardHeaders {
         if (secure && hsts != null) {
             headers.set(STRICT_TRANSPORT_SECURITY, hsts);
         }
-        headers.set(HttpHeaderNames.DATE, dateCache.now());
+        headers.set(HttpHeaderNames.DATE, stamp().date());
         headers.set(HttpHeaderNames.SERVER, SERVER);
         for (CharSequence[] header : securityHeaders) {
             if (!headers.contains(header[0])) {
@@ -62,21 +70,35 @@ public final class StandardHeaders {
         }
     }
 
-    /** IMF-fixdate of the current second, formatted at most once per second across all threads. */
-    private static final class DateCache {
-        private volatile Entry current = new Entry(0, "");
+    /**
+     * What {@link #apply} adds, as HTTP/1.1 header lines ({@code name: value\r\n}), for a response whose
+     * other fields are all {@link PreparedHeaders} (none of them is a standard one). Shared; not to be changed.
+     */
+    public byte[] http1Lines(boolean secure) {
+        Stamp now = stamp();
+        return secure ? now.secureLines() : now.plainLines();
+    }
 
-        private record Entry(long second, String formatted) { }
-
-        String now() {
-            long millis = System.currentTimeMillis();
-            long second = millis / 1000;
-            Entry entry = current;
-            if (entry.second != second) {
-                entry = new Entry(second, DateFormatter.format(new Date(second * 1000)));
-                current = entry;
-            }
-            return entry.formatted;
+    private Stamp stamp() {
+        long second = System.currentTimeMillis() / 1000;
+        Stamp current = stamp;
+        if (current.second() != second) {
+            String date = DateFormatter.format(new Date(second * 1000));
+            current = new Stamp(second, date, lines(date, false), lines(date, true));
+            stamp = current;
         }
+        return current;
+    }
+
+    private byte[] lines(String date, boolean secure) {
+        PreparedHeaders.Builder lines = PreparedHeaders.builder();
+        if (secure && hsts != null) {
+            lines.add(STRICT_TRANSPORT_SECURITY, hsts);
+        }
+        lines.add(HttpHeaderNames.DATE, date).add(HttpHeaderNames.SERVER, SERVER);
+        for (CharSequence[] header : securityHeaders) {
+            lines.add(header[0], header[1]);
+        }
+        return lines.build().http1Lines();
     }
 }

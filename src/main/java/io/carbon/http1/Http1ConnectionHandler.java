@@ -14,7 +14,11 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -37,6 +41,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +58,13 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** A request waiting to be answered; {@code preset} is an error decided before routing. */
     private record Pending(Request request, Response preset) { }
 
+    private static final byte[] CONNECTION_CLOSE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION_KEEP_ALIVE =
+            "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** The longest a refused client is given to stop sending before the connection is closed. */
+    private static final int LINGER_SECONDS = 5;
+
     /** Logged for a request whose head never arrived completely. */
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
 
@@ -63,6 +75,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final WebSocketService websockets;
 
     private ChannelHandlerContext ctx;
+    /** The codec's context: writes from it go out below the response encoder (prepared heads). */
+    private ChannelHandlerContext wire;
     private InetSocketAddress remote;
 
     /** Request whose head arrived and whose body is still being read (and discarded). */
@@ -77,6 +91,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Input after a framing error, or after a request that ends the connection, is ignored. */
     private boolean inputClosed;
     private boolean draining;
+    /** A request was refused with bytes of it maybe still unread: close gently (see {@link #lingeringClose}). */
+    private boolean linger;
     private boolean decodedThisRead;
     private boolean partialHead;
     private boolean upgradeChecked;
@@ -100,6 +116,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.wire = ctx.pipeline().context(Http1Codec.class);
         this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
         // A new connection must send its first request head within header_timeout.
         arm(Timer.HEADER, config.headerTimeout().toNanos());
@@ -264,37 +281,58 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                     System.nanoTime() - request.startNanos());
             return;
         }
-        Response finished = exchanges.finisher().finish(response, secure);
-        boolean close = finished.closeConnection() || endsConnection(request) || draining;
-        HttpHeaders headers = finished.headers();
-        if (close) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (request.protocol().equals("HTTP/1.0")) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        int code = finished.status().code();
+        boolean close = response.closeConnection() || endsConnection(request) || draining;
+        boolean http10 = request.protocol().equals("HTTP/1.0");
+        int code = response.status().code();
         boolean withBody = !request.isHead() && code != 204 && code != 304;
-        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && code >= 200 && code != 204 && code != 304) {
-            // A body of unknown length (a stream): chunked on HTTP/1.1 (RFC 9112 §7.1); HTTP/1.0 has no
-            // chunked coding, so the end of the body is the end of the connection (RFC 9112 §6.3).
-            if (request.protocol().equals("HTTP/1.0")) {
-                close = true;
+        ResponseWriter.Written written;
+        if (wire != null && exchanges.finisher().preparedAsIs(response)
+                && ResponseWriter.preparable(response.body(), !secure)) {
+            // A cached file's 200: its head is copied as rendered, with this second's standard lines.
+            byte[] connection = close ? CONNECTION_CLOSE : http10 ? CONNECTION_KEEP_ALIVE : null;
+            written = ResponseWriter.writePrepared(ctx, wire, new byte[][] {response.prepared().http1Lines(),
+                    exchanges.finisher().standardHttp1Lines(secure), connection}, response.body(), withBody);
+        } else {
+            Response finished = exchanges.finisher().finish(response, secure);
+            close |= finished.closeConnection();
+            HttpHeaders headers = finished.headers();
+            if (close) {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (withBody) {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (http10) {
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
+            code = finished.status().code();
+            withBody = !request.isHead() && code != 204 && code != 304;
+            if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && code >= 200 && code != 204 && code != 304) {
+                // A body of unknown length (a stream): chunked on HTTP/1.1 (RFC 9112 §7.1); HTTP/1.0 has no
+                // chunked coding, so the end of the body is the end of the connection (RFC 9112 §6.3).
+                if (http10) {
+                    close = true;
+                    headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                } else if (withBody) {
+                    headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+            }
+            written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure);
         }
         boolean closeAfter = close;
-        ResponseWriter.Written written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(),
-                withBody, !secure);
+        int loggedCode = code;
         pump = written.pump();
         written.done().addListener(f -> {
             pump = null;
-            exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().getAsLong(),
+            exchanges.listener().exchangeCompleted(request, loggedCode, written.bodyBytes().getAsLong(),
                     System.nanoTime() - request.startNanos());
             responding = false;
-            if (!f.isSuccess() || closeAfter) {
+            if (!f.isSuccess()) {
                 ctx.close();
+                return;
+            }
+            if (closeAfter) {
+                if (linger) {
+                    lingeringClose();
+                } else {
+                    ctx.close();
+                }
                 return;
             }
             if (draining && ready.isEmpty() && receiving == null) {
@@ -349,6 +387,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     private void rejectAndClose(HttpResponseStatus status, Request request) {
         inputClosed = true;
+        linger = true;
         receiving = null;
         disarm();
         ctx.channel().config().setAutoRead(false);
@@ -356,6 +395,33 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!responding) {
             respondToNext();
         }
+    }
+
+    /**
+     * RFC 9112 §9.6: closing a socket that still has unread request bytes (the rest of a body too large, a
+     * pipelined request after a framing error) makes the kernel send RST, which can destroy the response
+     * before the client has read it. So the server closes its writing side only, reads and discards
+     * (inputClosed: nothing more is answered) until the client closes, for at most {@link #LINGER_SECONDS}
+     * (nginx's lingering_close).
+     */
+    private void lingeringClose() {
+        Channel channel = ctx.channel();
+        if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+            ctx.close();
+            return;
+        }
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_SECONDS, TimeUnit.SECONDS);
+        channel.config().setAutoRead(true);
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        // TLS first says close_notify, so the client knows the response is complete and not cut off.
+        ChannelFuture said = tls != null ? tls.closeOutbound() : ctx.newSucceededFuture();
+        said.addListener(f -> {
+            if (channel.isActive()) {
+                duplex.shutdownOutput();
+            }
+        });
     }
 
     @Override

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -72,22 +73,11 @@ final class ResponseWriter {
             return new Written(done, sent::get, null);
         }
         if (zeroCopy && sendfileable(body)) {
-            // TCP_CORK (nginx's tcp_nopush) while head and file go out, so the head rides in the first full
-            // segment instead of a small packet of its own; uncorked when the response is written.
-            EpollSocketChannelConfig epoll = ctx.channel().config() instanceof EpollSocketChannelConfig c ? c : null;
-            if (epoll != null) {
-                epoll.setTcpCork(true);
-            }
+            EpollSocketChannelConfig epoll = cork(ctx);
             ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers));
             writeZeroCopy(ctx, body, sent);
             ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            if (epoll != null) {
-                done.addListener(f -> {
-                    if (ctx.channel().isOpen()) {
-                        epoll.setTcpCork(false);
-                    }
-                });
-            }
+            uncorkAfter(ctx, epoll, done);
             return new Written(done, sent::get, null);
         }
         ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, headers));
@@ -111,6 +101,82 @@ final class ResponseWriter {
         });
         pump.pump();
         return new Written(pump.done(), pump::bytes, pump);
+    }
+
+    private static final byte[] STATUS_200 = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** True when {@link #writePrepared} can carry {@code body}: bytes, nothing, or a file by sendfile. */
+    static boolean preparable(Body body, boolean zeroCopy) {
+        return body instanceof Body.Bytes || body instanceof Body.Empty
+                || zeroCopy && body instanceof Body.FileSegment;
+    }
+
+    /**
+     * Writes a 200 whose head is already in wire form (a cached file's prepared fields, the standard lines of
+     * this second, and the connection line): the head is one copy of bytes into one buffer, written below the
+     * response encoder ({@code wire} is the codec's context), followed by the body as it is (a retained
+     * slice of cached bytes, or a file by sendfile). No header map is built, and nothing is encoded per field.
+     *
+     * @param lines the header lines in order, each ending in CRLF; null entries are skipped
+     * @param body  a body that {@link #preparable} accepts
+     */
+    static Written writePrepared(ChannelHandlerContext ctx, ChannelHandlerContext wire, byte[][] lines, Body body,
+                                 boolean withBody) {
+        if (!withBody) {
+            body.release();
+            body = Body.EMPTY;
+        }
+        int size = STATUS_200.length + CRLF.length;
+        for (byte[] line : lines) {
+            size += line == null ? 0 : line.length;
+        }
+        ByteBuf head = ctx.alloc().directBuffer(size);
+        head.writeBytes(STATUS_200);
+        for (byte[] line : lines) {
+            if (line != null) {
+                head.writeBytes(line);
+            }
+        }
+        head.writeBytes(CRLF);
+        if (body instanceof Body.Bytes bytes) {
+            int length = bytes.content().readableBytes();
+            wire.write(head);
+            ChannelFuture done = wire.writeAndFlush(bytes.content());
+            return new Written(done, () -> done.isSuccess() ? length : 0, null);
+        }
+        if (body instanceof Body.FileSegment file) {
+            EpollSocketChannelConfig epoll = cork(ctx);
+            wire.write(head);
+            DefaultFileRegion region = new SegmentRegion(file);
+            ChannelFuture done = wire.writeAndFlush(region);
+            uncorkAfter(ctx, epoll, done);
+            return new Written(done, region::transferred, null);
+        }
+        return new Written(wire.writeAndFlush(head), () -> 0, null);
+    }
+
+    /**
+     * TCP_CORK (nginx's tcp_nopush) while head and file go out, so the head rides in the first full
+     * segment instead of a small packet of its own; null when the transport has no cork.
+     */
+    private static EpollSocketChannelConfig cork(ChannelHandlerContext ctx) {
+        EpollSocketChannelConfig epoll = ctx.channel().config() instanceof EpollSocketChannelConfig c ? c : null;
+        if (epoll != null) {
+            epoll.setTcpCork(true);
+        }
+        return epoll;
+    }
+
+    /** Uncorks once the response is written. */
+    private static void uncorkAfter(ChannelHandlerContext ctx, EpollSocketChannelConfig epoll, ChannelFuture done) {
+        if (epoll != null) {
+            done.addListener(f -> {
+                if (ctx.channel().isOpen()) {
+                    epoll.setTcpCork(false);
+                }
+            });
+        }
     }
 
     /** A sendfile region that releases its segment instead of always closing the channel. */

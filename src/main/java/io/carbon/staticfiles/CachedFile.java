@@ -27,6 +27,7 @@ final class CachedFile implements CacheEntry {
     private final SnapshotFile snapshot;
     private final Map<ContentCoding, Sidecar> sidecars;
     private final List<ContentCoding> offered;
+    private final OkHeaders okHeaders = new OkHeaders();
     private volatile long checkedNanos;
 
     /**
@@ -83,6 +84,11 @@ final class CachedFile implements CacheEntry {
 
     List<ContentCoding> offered() {
         return offered;
+    }
+
+    /** The rendered 200 fields of the identity representation. */
+    OkHeaders okHeaders() {
+        return okHeaders;
     }
 
     long checkedNanos() {

@@ -10,9 +10,14 @@ import io.carbon.compression.ContentCoding;
  * @param coding       its content coding
  * @param bytes        the coded bytes; null when coding did not make the file smaller (then it is never sent)
  * @param etag         its own strong ETag (RFC 9110 §8.8.3: differs from the identity one)
+ * @param okHeaders    its rendered 200 fields
  */
-record CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, String etag)
+record CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, String etag, OkHeaders okHeaders)
         implements CacheEntry {
+
+    CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, String etag) {
+        this(identityEtag, coding, bytes, etag, new OkHeaders());
+    }
 
     boolean worthSending() {
         return bytes != null;

@@ -1,6 +1,7 @@
 package io.carbon.staticfiles;
 
 import io.carbon.http.Body;
+import io.carbon.http.PreparedHeaders;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -50,21 +51,9 @@ final class FileResponses {
 
     private static Response respond(Request request, Representation rep, Content content, String cacheControl,
                                     long now) throws IOException {
-        // Every value here is made by Carbon or validated config: skip Netty's per-header validation.
-        HttpHeaders headers = Response.trustedHeaders();
-        headers.set(HttpHeaderNames.ETAG, rep.etag());
-        headers.set(HttpHeaderNames.LAST_MODIFIED, rep.lastModifiedDate());
-        if (!cacheControl.isEmpty()) {
-            headers.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
-        }
-        if (rep.varies()) {
-            // RFC 9110 §12.5.5: on every response whose representation depended on Accept-Encoding, 304 and
-            // 206 included, or a shared cache could hand brotli to a client that cannot read it.
-            headers.set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
-        }
         switch (Preconditions.evaluate(request.method(), request.headers(), rep.etag(), rep.lastModified(), now)) {
             case NOT_MODIFIED:
-                return new Response(HttpResponseStatus.NOT_MODIFIED, headers, Body.EMPTY);
+                return new Response(HttpResponseStatus.NOT_MODIFIED, validators(rep, cacheControl), Body.EMPTY);
             case PRECONDITION_FAILED:
                 Response failed = Response.of(HttpResponseStatus.PRECONDITION_FAILED);
                 if (rep.varies()) {
@@ -73,10 +62,6 @@ final class FileResponses {
                 return failed;
             default:
                 break;
-        }
-        headers.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-        if (rep.coding() != null) {
-            headers.set(HttpHeaderNames.CONTENT_ENCODING, rep.coding().token());
         }
         long length = rep.length();
 
@@ -98,6 +83,11 @@ final class FileResponses {
             return response;
         }
         if (decision instanceof Ranges.Partial partial) {
+            HttpHeaders headers = validators(rep, cacheControl);
+            headers.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+            if (rep.coding() != null) {
+                headers.set(HttpHeaderNames.CONTENT_ENCODING, rep.coding().token());
+            }
             List<Ranges.ByteRange> ranges = partial.ranges();
             Body body;
             if (ranges.size() == 1) {
@@ -114,14 +104,43 @@ final class FileResponses {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
             return new Response(HttpResponseStatus.PARTIAL_CONTENT, headers, body);
         }
+        PreparedHeaders fields = rep.okHeaders() != null ? rep.okHeaders().get(rep, cacheControl)
+                : okHeaders(rep, cacheControl);
+        return new Response(HttpResponseStatus.OK, fields, request.isHead() ? Body.EMPTY : content.whole());
+    }
 
-        headers.set(HttpHeaderNames.CONTENT_TYPE, rep.contentType());
-        if (length >= 0) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
+    /** The validators, Cache-Control and Vary: what a 304 carries (RFC 9110 §15.4.5) and every 2xx too. */
+    private static HttpHeaders validators(Representation rep, String cacheControl) {
+        // Every value here is made by Carbon or validated config: skip Netty's per-header validation.
+        HttpHeaders headers = Response.trustedHeaders();
+        headers.set(HttpHeaderNames.ETAG, rep.etag());
+        headers.set(HttpHeaderNames.LAST_MODIFIED, rep.lastModifiedDate());
+        if (!cacheControl.isEmpty()) {
+            headers.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
         }
-        if (request.isHead()) {
-            return new Response(HttpResponseStatus.OK, headers, Body.EMPTY);
+        if (rep.varies()) {
+            // RFC 9110 §12.5.5: on every response whose representation depended on Accept-Encoding, 304 and
+            // 206 included, or a shared cache could hand brotli to a client that cannot read it.
+            headers.set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
         }
-        return new Response(HttpResponseStatus.OK, headers, content.whole());
+        return headers;
+    }
+
+    /**
+     * The fields of a 200 with the whole representation (also the answer to HEAD): the same for every such
+     * response, so cached representations render them once ({@link OkHeaders}).
+     */
+    static PreparedHeaders okHeaders(Representation rep, String cacheControl) {
+        PreparedHeaders.Builder fields = PreparedHeaders.builder();
+        validators(rep, cacheControl).forEach(field -> fields.add(field.getKey(), field.getValue()));
+        fields.add(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+        if (rep.coding() != null) {
+            fields.add(HttpHeaderNames.CONTENT_ENCODING, rep.coding().token());
+        }
+        fields.add(HttpHeaderNames.CONTENT_TYPE, rep.contentType());
+        if (rep.length() >= 0) {
+            fields.add(HttpHeaderNames.CONTENT_LENGTH, rep.length());
+        }
+        return fields.build();
     }
 }

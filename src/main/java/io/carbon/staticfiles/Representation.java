@@ -13,7 +13,14 @@ import io.carbon.compression.ContentCoding;
  * @param coding       null for identity
  * @param length       bytes, or -1 when produced as a stream of unknown length
  * @param varies       true when the choice depended on Accept-Encoding (then {@code Vary: Accept-Encoding})
+ * @param okHeaders    where a cached representation keeps its rendered 200 fields; null when not cached
  */
-record Representation(String etag, long lastModified, String lastModifiedDate, String contentType, ContentCoding coding, long length,
-                      boolean varies) {
+record Representation(String etag, long lastModified, String lastModifiedDate, String contentType, ContentCoding coding,
+                      long length, boolean varies, OkHeaders okHeaders) {
+
+    /** A representation read from disk or streamed: its fields are rendered per response. */
+    Representation(String etag, long lastModified, String lastModifiedDate, String contentType, ContentCoding coding,
+                   long length, boolean varies) {
+        this(etag, lastModified, lastModifiedDate, contentType, coding, length, varies, null);
+    }
 }

@@ -200,7 +200,8 @@ public final class StaticFileHandler implements HttpHandler {
         ContentCoding coding = selection.coding();
         if (coding == null) {
             Representation identity = new Representation(file.etag(), file.stat().mtimeSeconds(),
-                    file.lastModifiedDate(), file.contentType(), null, file.content().length(), varies);
+                    file.lastModifiedDate(), file.contentType(), null, file.content().length(), varies,
+                    file.okHeaders());
             if (file.snapshot() != null && !request.secure() && request.protocol().startsWith("HTTP/1")) {
                 // Plain HTTP/1.1: sendfile from the private copy; no copy of the bytes through user space.
                 return answer(request, identity, Contents.snapshot(file.snapshot(), blockingPool));
@@ -242,8 +243,7 @@ public final class StaticFileHandler implements HttpHandler {
             return negotiate(request, key, file, rest);
         }
         Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
-                file.contentType(),
-                variant.coding(), variant.bytes().length(), true);
+                file.contentType(), variant.coding(), variant.bytes().length(), true, variant.okHeaders());
         return answer(request, rep, Contents.memory(variant.bytes()));
     }
 

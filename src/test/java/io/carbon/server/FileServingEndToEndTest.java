@@ -132,6 +132,53 @@ class FileServingEndToEndTest {
     }
 
     @Test
+    void aCachedFileHasTheSameHeadOnTheFastPathAsWhenItWasFirstReadAndOverHttp2() throws Exception {
+        Files.writeString(www.resolve("fresh.css"), CSS);
+        try (RawHttp raw = server.raw()) {
+            String get = "GET /fresh.css HTTP/1.1\r\nHost: x\r\n\r\n";
+            RawHttp.Reply first = raw.send(get).read(); // read from disk
+            RawHttp.Reply hit = raw.send(get).read(); // from the cache, its head rendered once
+            assertThat(hit.headers().keySet()).containsExactlyElementsOf(first.headers().keySet());
+            assertThat(hit.headers()).containsKeys("etag", "last-modified", "vary", "accept-ranges",
+                    "content-type", "content-length", "date", "server", "x-content-type-options");
+            assertThat(hit.header("content-length")).isEqualTo(String.valueOf(CSS.length()));
+            assertThat(hit.header("etag")).isEqualTo(first.header("etag"));
+            assertThat(hit.header("connection")).isNull();
+            assertThat(new String(hit.body(), StandardCharsets.UTF_8)).isEqualTo(CSS);
+            HttpResponse<byte[]> overH2 = send(h2, https("/fresh.css"));
+            for (String name : hit.headers().keySet()) {
+                if (!name.equals("date")) {
+                    assertThat(overH2.headers().firstValue(name)).as(name).hasValue(hit.header(name));
+                }
+            }
+            RawHttp.Reply head = raw.send("HEAD /fresh.css HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertThat(head.header("content-length")).isEqualTo(String.valueOf(CSS.length()));
+            // Nothing but the head was sent: the next answer on the connection starts right after it.
+            assertThat(raw.send(get).read().body()).hasSize(CSS.length());
+        }
+    }
+
+    @Test
+    void theFastPathSaysWhatHappensToTheConnection() throws Exception {
+        try (RawHttp raw = server.raw()) {
+            String keepAlive = "GET /app.css HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+            raw.send(keepAlive).read();
+            RawHttp.Reply again = raw.send(keepAlive).read();
+            assertThat(again.header("connection")).isEqualTo("keep-alive");
+            RawHttp.Reply last = raw.send("GET /app.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+            assertThat(last.status()).isEqualTo(200);
+            assertThat(last.header("connection")).isEqualTo("close");
+            assertThat(last.body()).hasSize(CSS.length());
+            assertThat(raw.closedByServer()).isTrue();
+        }
+        try (RawHttp raw = server.raw()) {
+            RawHttp.Reply http10 = raw.send("GET /app.css HTTP/1.0\r\n\r\n").read();
+            assertThat(http10.header("connection")).isEqualTo("close");
+            assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void http10GetsTheLargeTextFileUncompressedWithALength() throws Exception {
         RawHttp.Reply reply = server.raw().send("GET /big.log HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n").read();
         assertThat(reply.header("content-encoding")).isNull();

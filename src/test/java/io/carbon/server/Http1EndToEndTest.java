@@ -237,6 +237,22 @@ class Http1EndToEndTest {
         }
     }
 
+    @Test
+    void aRefusedBodyStillBeingSentDoesNotResetTheAnswerAway() throws Exception {
+        // RFC 9112 §9.6: closing with the rest of the body unread makes the kernel send RST, and a client that
+        // has not read the 413 yet loses it. The server half-closes and discards what still arrives instead.
+        try (RawHttp raw = server.raw()) {
+            raw.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
+            raw.send(new byte[256 * 1024]); // arrives after the server decided: never read by the codec
+            Thread.sleep(300); // the 413 is written and the server has closed its side by now
+            raw.send(new byte[64 * 1024]);
+            RawHttp.Reply refused = raw.read();
+            assertThat(refused.status()).isEqualTo(413);
+            assertThat(refused.header("connection")).isEqualTo("close");
+            assertThat(raw.readToEnd()).as("a clean end of the stream, not a reset").isEmpty();
+        }
+    }
+
     static Stream<Arguments> malformed() {
         return Stream.of(
                 Arguments.of("garbage request line", "HELLO\r\n\r\n", 400),
