@@ -59,6 +59,11 @@ enum Transport {
                 handlerFactory.get());
     }
 
+    /** True when each worker loop gets its own listening socket on the shared port (SO_REUSEPORT). */
+    boolean reusePort() {
+        return this == EPOLL;
+    }
+
     Class<? extends ServerChannel> serverChannel() {
         return serverChannel;
     }

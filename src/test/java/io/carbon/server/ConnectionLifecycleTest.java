@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Timeouts, connection bounds, the access log and graceful shutdown, each on a server of its own. */
 class ConnectionLifecycleTest {
@@ -30,6 +31,31 @@ class ConnectionLifecycleTest {
         Files.writeString(www.resolve("index.html"), "hello\n");
         Files.write(www.resolve("big.bin"), new byte[BIG]);
         return TestServer.start(www, Files.createDirectories(temp.resolve("log")), settings);
+    }
+
+    @Test
+    void aSecondServerOnTheSamePortFailsToStartInsteadOfSharingIt() throws Exception {
+        // Workers listen with SO_REUSEPORT, which alone would let a second instance join the port silently.
+        try (TestServer first = start(Map.of("max_threads", "2"))) {
+            assertThatThrownBy(() -> start(Map.of("port", String.valueOf(first.port()))))
+                    .hasMessageContaining("cannot listen on 127.0.0.1:" + first.port());
+            assertThat(first.raw().send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void everyWorkerListenerAnswersAndAllCloseOnShutdown() throws Exception {
+        TestServer server = start(Map.of("max_threads", "3"));
+        int port = server.port();
+        // The kernel spreads connections over the three listeners by their addresses: many connections reach all.
+        for (int i = 0; i < 30; i++) {
+            try (RawHttp raw = server.raw()) {
+                assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            }
+        }
+        server.stop();
+        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close())
+                .isInstanceOf(java.net.ConnectException.class);
     }
 
     @Test
