@@ -46,6 +46,18 @@ public final class PreparedHeaders {
         }
     }
 
+    /** Gives every field, in order, to {@code sink} (names lower case, as HTTP/2 and HTTP/3 want them). */
+    public void forEach(java.util.function.BiConsumer<AsciiString, AsciiString> sink) {
+        for (int i = 0; i < names.length; i++) {
+            sink.accept(names[i], values[i]);
+        }
+    }
+
+    /** The number of fields. */
+    public int size() {
+        return names.length;
+    }
+
     /** The value of {@code name}, or null; for tests and diagnostics (a linear search). */
     public String get(CharSequence name) {
         for (int i = 0; i < names.length; i++) {

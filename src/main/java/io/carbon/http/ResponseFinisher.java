@@ -24,7 +24,7 @@ public final class ResponseFinisher {
 
     /**
      * True when {@code response} needs nothing from {@link #finish} but the standard header lines of
-     * {@link #standardHttp1Lines}: a 200 whose fields are all prepared (they include its Content-Length).
+     * {@link #standardHttp1Lines} (or {@link #standardFields}): a 200 whose fields are all prepared (they include its Content-Length).
      */
     public boolean preparedAsIs(Response response) {
         return response.prepared() != null && response.status().code() == 200;
@@ -33,6 +33,11 @@ public final class ResponseFinisher {
     /** The standard headers {@link #finish} would add, as HTTP/1.1 header lines. */
     public byte[] standardHttp1Lines(boolean secure) {
         return standardHeaders.http1Lines(secure);
+    }
+
+    /** The standard headers {@link #finish} would add, as fields (for HTTP/2). */
+    public PreparedHeaders standardFields(boolean secure) {
+        return standardHeaders.fields(secure);
     }
 
     /**

@@ -24,15 +24,15 @@ public final class StandardHeaders {
 
     private final List<CharSequence[]> securityHeaders;
     private final AsciiString hsts;
-    private volatile Stamp stamp = new Stamp(0, "", new byte[0], new byte[0]);
+    private volatile Stamp stamp = new Stamp(0, "", null, null);
 
     /**
      * The fields of one second, formatted at most once per second across all threads.
      *
-     * @param plainLines  Date, Server and the security headers in HTTP/1.1 wire form
-     * @param secureLines the same with Strict-Transport-Security first (over TLS)
+     * @param plain  Date, Server and the security headers
+     * @param secure the same with Strict-Transport-Security first (over TLS)
      */
-    private record Stamp(long second, String date, byte[] plainLines, byte[] secureLines) { }
+    private record Stamp(long second, String date, PreparedHeaders plain, PreparedHeaders secure) { }
 
     /**
      * @param config the security headers
@@ -75,8 +75,13 @@ public final class StandardHeaders {
      * other fields are all {@link PreparedHeaders} (none of them is a standard one). Shared; not to be changed.
      */
     public byte[] http1Lines(boolean secure) {
+        return fields(secure).http1Lines();
+    }
+
+    /** What {@link #apply} adds, as prepared fields of the current second. */
+    public PreparedHeaders fields(boolean secure) {
         Stamp now = stamp();
-        return secure ? now.secureLines() : now.plainLines();
+        return secure ? now.secure() : now.plain();
     }
 
     private Stamp stamp() {
@@ -84,13 +89,13 @@ public final class StandardHeaders {
         Stamp current = stamp;
         if (current.second() != second) {
             String date = DateFormatter.format(new Date(second * 1000));
-            current = new Stamp(second, date, lines(date, false), lines(date, true));
+            current = new Stamp(second, date, fields(date, false), fields(date, true));
             stamp = current;
         }
         return current;
     }
 
-    private byte[] lines(String date, boolean secure) {
+    private PreparedHeaders fields(String date, boolean secure) {
         PreparedHeaders.Builder lines = PreparedHeaders.builder();
         if (secure && hsts != null) {
             lines.add(STRICT_TRANSPORT_SECURITY, hsts);
@@ -99,6 +104,6 @@ public final class StandardHeaders {
         for (CharSequence[] header : securityHeaders) {
             lines.add(header[0], header[1]);
         }
-        return lines.build().http1Lines();
+        return lines.build();
     }
 }

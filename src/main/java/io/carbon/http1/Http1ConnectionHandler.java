@@ -4,6 +4,7 @@ import io.carbon.config.HttpConfig;
 import io.carbon.http.BodyPump;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.Exchanges;
+import io.carbon.http.LingeringClose;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.carbon.websocket.Accepted;
@@ -14,11 +15,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -61,9 +58,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final byte[] CONNECTION_CLOSE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_KEEP_ALIVE =
             "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
-
-    /** The longest a refused client is given to stop sending before the connection is closed. */
-    private static final int LINGER_SECONDS = 5;
 
     /** Logged for a request whose head never arrived completely. */
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
@@ -400,28 +394,11 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /**
      * RFC 9112 §9.6: closing a socket that still has unread request bytes (the rest of a body too large, a
      * pipelined request after a framing error) makes the kernel send RST, which can destroy the response
-     * before the client has read it. So the server closes its writing side only, reads and discards
-     * (inputClosed: nothing more is answered) until the client closes, for at most {@link #LINGER_SECONDS}
-     * (nginx's lingering_close).
+     * before the client has read it; {@link LingeringClose} half-closes and discards instead.
      */
     private void lingeringClose() {
-        Channel channel = ctx.channel();
-        if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
-            ctx.close();
-            return;
-        }
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, LINGER_SECONDS, TimeUnit.SECONDS);
-        channel.config().setAutoRead(true);
-        SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        // TLS first says close_notify, so the client knows the response is complete and not cut off.
-        ChannelFuture said = tls != null ? tls.closeOutbound() : ctx.newSucceededFuture();
-        said.addListener(f -> {
-            if (channel.isActive()) {
-                duplex.shutdownOutput();
-            }
-        });
+        LingeringClose.install(ctx.channel());
+        ctx.close();
     }
 
     @Override

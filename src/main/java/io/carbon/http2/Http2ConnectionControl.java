@@ -2,6 +2,7 @@ package io.carbon.http2;
 
 import io.carbon.config.Http2Config;
 import io.carbon.http.DrainEvent;
+import io.carbon.http.LingeringClose;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
@@ -37,6 +38,9 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        // The client may be sending (WINDOW_UPDATEs for the last response, new streams) when the connection
+        // closes after GOAWAY; a plain close would reset the end of the last response away.
+        LingeringClose.install(ctx.channel());
         Http2Connection connection = ctx.pipeline().get(Http2FrameCodec.class).connection();
         connection.addListener(new Http2ConnectionAdapter() {
             @Override

@@ -1,6 +1,7 @@
 package io.carbon.http2;
 
 import io.carbon.http.Body;
+import io.carbon.http.PreparedHeaders;
 import io.carbon.http.BodyPump;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -35,6 +36,9 @@ final class Http2ResponseWriter {
 
     private final ChannelHandlerContext ctx;
     private BodyPump pump;
+    /** A body written whole (bytes in memory): its write, and its length. */
+    private ChannelFuture wholeWrite;
+    private long wholeLength;
 
     Http2ResponseWriter(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -42,6 +46,9 @@ final class Http2ResponseWriter {
 
     /** Body bytes written so far (final once {@link #write}'s future completed). */
     long bodyBytes() {
+        if (wholeWrite != null) {
+            return wholeWrite.isSuccess() ? wholeLength : 0;
+        }
         return pump == null ? 0 : pump.bytes();
     }
 
@@ -50,10 +57,22 @@ final class Http2ResponseWriter {
      * @return completes when the last frame was written, or failed when the stream went away first
      */
     Future<?> write(HttpResponseStatus status, HttpHeaders headers, Body body, boolean withBody) {
-        Http2Headers head = responseHeaders(status, headers);
+        return write(responseHeaders(status, headers), body, withBody);
+    }
+
+    /** The same with the header block already made ({@link #preparedHeaders}). */
+    Future<?> write(Http2Headers head, Body body, boolean withBody) {
         if (!withBody || body.length() == 0) {
             body.release();
             return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(head, true));
+        }
+        if (body instanceof Body.Bytes bytes) {
+            // Already in memory (a retained slice of cached bytes): one DATA frame, which Netty's flow
+            // controller splits by window and frame size as the peer allows; nothing to read or pace here.
+            wholeLength = bytes.length();
+            ctx.write(new DefaultHttp2HeadersFrame(head, false));
+            wholeWrite = ctx.writeAndFlush(new DefaultHttp2DataFrame(bytes.content(), true));
+            return wholeWrite;
         }
         pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
             @Override
@@ -96,6 +115,18 @@ final class Http2ResponseWriter {
         if (pump != null) {
             pump.abort(cause);
         }
+    }
+
+    /**
+     * A 200 header block from prepared fields (a cached file's, then the standard ones of this second): they
+     * are lower case and connection-neutral already, so they are copied as they are.
+     */
+    static Http2Headers preparedHeaders(PreparedHeaders fields, PreparedHeaders standard) {
+        Http2Headers head = new DefaultHttp2Headers(false, fields.size() + standard.size() + 1);
+        head.status(HttpResponseStatus.OK.codeAsText());
+        fields.forEach(head::add);
+        standard.forEach(head::add);
+        return head;
     }
 
     /** RFC 9113 §8.2: lowercase names, no connection-specific fields, {@code :status} first. */

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -212,11 +213,21 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             report(response.status().code(), 0);
             return;
         }
-        Response finished = exchanges.finisher().finish(response, secure);
-        int code = finished.status().code();
-        boolean withBody = !request.isHead() && code != 204 && code != 304;
         writer = new Http2ResponseWriter(ctx);
-        writer.write(finished.status(), finished.headers(), finished.body(), withBody).addListener(f -> {
+        int code;
+        Future<?> written;
+        if (exchanges.finisher().preparedAsIs(response)) {
+            // A cached file's 200: its fields as rendered once, with this second's standard ones.
+            code = 200;
+            written = writer.write(Http2ResponseWriter.preparedHeaders(response.prepared(),
+                    exchanges.finisher().standardFields(secure)), response.body(), !request.isHead());
+        } else {
+            Response finished = exchanges.finisher().finish(response, secure);
+            code = finished.status().code();
+            boolean withBody = !request.isHead() && code != 204 && code != 304;
+            written = writer.write(finished.status(), finished.headers(), finished.body(), withBody);
+        }
+        written.addListener(f -> {
             report(code, writer.bodyBytes());
             if (f.isSuccess() && resetAfter && state == State.REJECTED && ctx.channel().isActive()) {
                 // RFC 9113 §8.1: the response is complete; the unread rest of the request is not wanted.
