@@ -7,9 +7,10 @@
 # Environment (defaults in brackets):
 #   DURATION [10s]        length of every measured run (s, m or h; whole numbers)
 #   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run, per server; 0 = none
-#   JIT_WARMUP [3s]       once, before the first row: this long of every row's load (wrk, h2load, ab) on both
-#                         servers, so that the JVM has compiled its hot code before anything is measured (a
-#                         long-running server is measured in its steady state, not in its first seconds); 0 = none
+#   JIT_WARMUP [10s]      once, before the first row: this long of every row's load (wrk, h2load, ab) on Carbon,
+#                         so that the JVM has compiled its hot code before anything is measured: a long-running
+#                         server is measured in its steady state, not in its first seconds (HTTP/2 over TLS takes
+#                         15-20 s of load to get there). nginx, compiled ahead of time, has nothing to warm; 0 = none
 #   THREADS [2]           wrk and h2load threads
 #   CONNECTIONS [50]      wrk and h2load connections
 #   AB_CONCURRENCY [CONNECTIONS], AB_REQUESTS [100000 per second of DURATION]: ab -c and -n (ab also stops at -t)
@@ -56,7 +57,7 @@ seconds() { # 10s, 2m, 1h or 10 -> whole seconds
   [[ $n =~ ^[0-9]+$ ]] || die "cannot read '$v' as a duration (use whole seconds, minutes or hours: 10s, 2m)"
   echo $((n * m))
 }
-secs=$(seconds "$DURATION"); warm=$(seconds "$WARMUP"); jit_warm=$(seconds "${JIT_WARMUP:-3s}")
+secs=$(seconds "$DURATION"); warm=$(seconds "$WARMUP"); jit_warm=$(seconds "${JIT_WARMUP:-10s}")
 [ "$secs" -ge 1 ] || die "DURATION must be at least 1s"
 for v in THREADS CONNECTIONS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number"; done
 AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
@@ -384,24 +385,21 @@ measure() { # name goal tool path [tool options]
   say "$name: Carbon $c_rps req/s, nginx $n_rps req/s, ${ratio}x"
 }
 
-jit_warmup() { # every row's load for $jit_warm seconds against both servers, nothing recorded
-  local port tls
-  for port in "$C_PORT:$C_TLS" "$N_PORT:$N_TLS"; do
-    tls=${port#*:} port=${port%:*}
-    for args in "/1k.html" "/100k.html" "/1m.bin" "/100k.html -H Accept-Encoding:gzip" "/100k.html -H Accept-Encoding:br"; do
-      # shellcheck disable=SC2086 # args is a path and its options
-      set -- $args
-      timeout -k 5 $((jit_warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${jit_warm}s" "${@:2}" \
-        "http://$HOST:$port$1" >/dev/null 2>&1 || true
-    done
-    timeout -k 5 $((jit_warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$jit_warm" \
-      "https://$HOST:$tls/1k.html" >/dev/null 2>&1 || true
-    timeout -k 5 $((jit_warm + 30)) ab -q -r -t "$jit_warm" -n $((jit_warm * 100000)) -c "$CONNECTIONS" \
-      "http://$HOST:$port/1k.html" >/dev/null 2>&1 || true
+jit_warmup() { # every row's load on Carbon for $jit_warm seconds each, nothing recorded
+  local args
+  for args in "/1k.html" "/100k.html" "/1m.bin" "/100k.html -H Accept-Encoding:gzip" "/100k.html -H Accept-Encoding:br"; do
+    # shellcheck disable=SC2086 # args is a path and its options
+    set -- $args
+    timeout -k 5 $((jit_warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${jit_warm}s" "${@:2}" \
+      "http://$HOST:$C_PORT$1" >/dev/null 2>&1 || true
   done
+  timeout -k 5 $((jit_warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$jit_warm" \
+    "https://$HOST:$C_TLS/1k.html" >/dev/null 2>&1 || true
+  timeout -k 5 $((jit_warm + 30)) ab -q -r -t "$jit_warm" -n $((jit_warm * 100000)) -c "$CONNECTIONS" \
+    "http://$HOST:$C_PORT/1k.html" >/dev/null 2>&1 || true
 }
 if [ "$jit_warm" -gt 0 ]; then
-  say "JIT warm-up: ${jit_warm}s of each row's load on both servers"
+  say "JIT warm-up: ${jit_warm}s of each row's load on Carbon"
   jit_warmup
 fi
 
@@ -446,7 +444,7 @@ report=$work/report.md
   echo "- Carbon: $carbon_version, commit $commit; access log on$extra_note"
   echo "- nginx: $(first_line nginx -v | sed 's#.*: ##'), \`$(basename "$NGINX_CONF")\` as is ($workers workers, gzip level 6, access log off)"
   echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')"
-  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, both servers got ${jit_warm}s of every row's load (JIT warm-up: the JVM compiles its hot code in its first seconds under load, and a long-running server is measured in its steady state)")."
+  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load (JIT warm-up: the JVM compiles its hot code during its first seconds under load, HTTP/2 over TLS taking 15-20 s, and a long-running server is measured in its steady state; nginx has nothing to warm)")."
   echo "- Goals: Carbon/nginx ≥ 1.0x on every row and ≥ 2.0x on the compressed (gzip, br) rows, where Carbon must also answer with that coding. ✓ met, ✗ missed: $misses of ${#rows[@]} rows miss their goal."
   echo
   echo "| test | Carbon req/s | nginx req/s | Carbon/nginx | MB/s (Carbon / nginx) | p99 latency ms (Carbon / nginx) | RSS MiB (Carbon / nginx) |"

@@ -223,8 +223,9 @@ public final class CarbonServer {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // No child options: each is a system call on every accepted connection. Netty turns
+                // TCP_NODELAY on by itself, and SO_KEEPALIVE is left off, as nginx does: header, keep-alive,
+                // HTTP/2 and WebSocket idle timeouts close a dead peer's connection long before TCP would.
                 .childHandler(initializer);
     }
 
@@ -270,6 +271,11 @@ public final class CarbonServer {
     /** The WebSocket service, or null when enable_websocket is off (for tests and diagnostics). */
     public WebSocketService webSockets() {
         return websockets;
+    }
+
+    /** The open connections themselves (tests look at their sockets' options). */
+    ChannelGroup connections() {
+        return openConnections;
     }
 
     /** Connections open right now. */

@@ -44,6 +44,18 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void acceptedSocketsSendSmallWritesAtOnce() throws Exception {
+        // Carbon sets no child options (a system call each per connection): Netty's own default must hold.
+        try (TestServer server = start(Map.of());
+             RawHttp raw = server.raw()) {
+            assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            List<io.netty.channel.Channel> connections = List.copyOf(server.server().connections());
+            assertThat(connections).isNotEmpty().allSatisfy(connection ->
+                    assertThat(connection.config().getOption(io.netty.channel.ChannelOption.TCP_NODELAY)).isTrue());
+        }
+    }
+
+    @Test
     void everyWorkerListenerAnswersAndAllCloseOnShutdown() throws Exception {
         TestServer server = start(Map.of("max_threads", "3"));
         int port = server.port();
