@@ -17,7 +17,7 @@
 #   WRITE_DOCS [1]        0 = only print the table, leave docs/benchmarks.md alone
 #   CARBON_EXTRA          extra "key = value" lines for Carbon's config; a key given here replaces the
 #                         script's own value, e.g. CARBON_EXTRA=$'cache_max_bytes = 0\nenable_compression = false'
-#   CARBON_JAVA_OPTS [-XX:+UseParallelGC]   JVM options (the same as carbon.service)
+#   CARBON_JAVA_OPTS [-XX:+UseParallelGC -Xms64m -Xmx512m -XX:MaxDirectMemorySize=1g]   JVM options (the same as carbon.service)
 #   NGINX_CONF [../shared/bench/nginx-reference.conf]   used as is; only its @PLACEHOLDERS@ are filled in
 #   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
 #                         kept after a failure or a warning
@@ -35,7 +35,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 H2_STREAMS=10 # the issue asks for -m 10
 WRITE_DOCS=${WRITE_DOCS:-1}
 CARBON_EXTRA=${CARBON_EXTRA:-}
-CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:--XX:+UseParallelGC}
+CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:--XX:+UseParallelGC -Xms64m -Xmx512m -XX:MaxDirectMemorySize=1g}
 NGINX_CONF=${NGINX_CONF:-../shared/bench/nginx-reference.conf}
 DOCS=docs/benchmarks.md
 C_PORT=${C_PORT:-18080} C_TLS=${C_TLS:-18443} N_PORT=${N_PORT:-28080} N_TLS=${N_TLS:-28443}
