@@ -24,6 +24,9 @@ public record Exchanges(HttpHandler router, ResponseFinisher finisher, ExchangeL
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
+        if (answer.isDone() && !answer.isCompletedExceptionally()) {
+            return answer; // answered from memory, on the event loop: nothing to map, no extra stage
+        }
         return answer.exceptionally(failure -> {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;

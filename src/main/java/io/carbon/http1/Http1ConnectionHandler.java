@@ -40,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -259,7 +260,14 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        exchanges.answer(request).whenComplete((response, failure) -> {
+        CompletableFuture<Response> answer = exchanges.answer(request);
+        // A cache hit is answered at once: no stage to chain.
+        Response ready = answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
+        if (ready != null) {
+            send(request, ready);
+            return;
+        }
+        answer.whenComplete((response, failure) -> {
             if (ctx.executor().inEventLoop()) {
                 send(request, response);
             } else {

@@ -29,6 +29,7 @@ import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One HTTP/2 stream (its own child channel): HEADERS become a {@link Request}, the request body is read and
@@ -190,7 +191,14 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         state = State.ANSWERING;
         Request answered = kept != null ? request.withBody(ByteBuffer.wrap(kept.toByteArray())) : request;
         kept = null;
-        exchanges.answer(answered).whenComplete((response, failure) -> {
+        CompletableFuture<Response> answer = exchanges.answer(answered);
+        // A cache hit is answered at once: no stage to chain.
+        Response ready = answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
+        if (ready != null) {
+            send(ready, false);
+            return;
+        }
+        answer.whenComplete((response, failure) -> {
             Response result = response != null ? response : Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
             if (ctx.executor().inEventLoop()) {
                 send(result, false);
