@@ -183,7 +183,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void dropUpgradeHandler(HttpRequest head) {
         if (!upgradeChecked) {
             upgradeChecked = true;
-            if (!head.headers().contains(HttpHeaderNames.UPGRADE)) {
+            // A connection that ends with this request will not need it either way: no pipeline change then.
+            if (!head.headers().contains(HttpHeaderNames.UPGRADE) && HttpUtil.isKeepAlive(head)) {
                 ChannelHandler upgrade = ctx.pipeline().get(HttpServerUpgradeHandler.class);
                 if (upgrade != null) {
                     ctx.pipeline().remove(upgrade);
