@@ -19,16 +19,21 @@ import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.internal.PlatformDependent;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,7 +173,7 @@ public final class CarbonServer {
     }
 
     /** @param slot where {@link #port()} / {@link #httpsPort()} find the bound port: 0 plain, 1 TLS */
-    private Channel bind(int slot, int port, io.netty.channel.ChannelHandler initializer) throws IOException {
+    private Channel bind(int slot, int port, ChannelHandler initializer) throws IOException {
         String host = config.network().serverName();
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
@@ -196,19 +201,19 @@ public final class CarbonServer {
      * ab). SO_REUSEPORT would also let a second Carbon on the same port share it silently; binding the port
      * once without it first makes a second instance fail with "address in use", as without it.
      */
-    private Channel bindPerWorker(InetSocketAddress address, io.netty.channel.ChannelHandler initializer)
+    private Channel bindPerWorker(InetSocketAddress address, ChannelHandler initializer)
             throws IOException {
         InetSocketAddress exclusive;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
             probe.bind(address, 1);
             exclusive = new InetSocketAddress(address.getAddress(), probe.getLocalPort());
         }
         Channel first = null;
-        for (io.netty.util.concurrent.EventExecutor executor : workers) {
-            io.netty.channel.EventLoop loop = (io.netty.channel.EventLoop) executor;
+        for (EventExecutor executor : workers) {
+            EventLoop loop = (EventLoop) executor;
             Channel channel = bootstrap(loop, loop, initializer)
-                    .option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true)
+                    .option(EpollChannelOption.SO_REUSEPORT, true)
                     .bind(exclusive).syncUninterruptibly().channel();
             listeners.add(channel);
             first = first == null ? channel : first;
@@ -217,7 +222,7 @@ public final class CarbonServer {
     }
 
     private ServerBootstrap bootstrap(EventLoopGroup parent, EventLoopGroup children,
-                                      io.netty.channel.ChannelHandler initializer) {
+                                      ChannelHandler initializer) {
         return new ServerBootstrap()
                 .group(parent, children)
                 .channel(transport.serverChannel())
