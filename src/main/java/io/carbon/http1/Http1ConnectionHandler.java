@@ -286,44 +286,24 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         boolean close = response.closeConnection() || endsConnection(request) || draining;
         boolean http10 = request.protocol().equals("HTTP/1.0");
-        int code = response.status().code();
-        boolean withBody = !request.isHead() && code != 204 && code != 304;
-        ResponseWriter.Written written;
+        Sent sent;
         if (wire != null && exchanges.finisher().preparedAsIs(response)
                 && ResponseWriter.preparable(response.body(), !secure)) {
             // A cached file's 200: its head is copied as rendered, with this second's standard lines.
             byte[] connection = close ? CONNECTION_CLOSE : http10 ? CONNECTION_KEEP_ALIVE : null;
-            written = ResponseWriter.writePrepared(ctx, wire, new byte[][] {response.prepared().http1Lines(),
-                    exchanges.finisher().standardHttp1Lines(secure), connection}, response.body(), withBody);
+            sent = new Sent(ResponseWriter.writePrepared(ctx, wire, new byte[][] {response.prepared().http1Lines(),
+                    exchanges.finisher().standardHttp1Lines(secure), connection}, response.body(), !request.isHead()),
+                    200, close);
         } else {
-            Response finished = exchanges.finisher().finish(response, secure);
-            close |= finished.closeConnection();
-            HttpHeaders headers = finished.headers();
-            if (close) {
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (http10) {
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
-            code = finished.status().code();
-            withBody = !request.isHead() && code != 204 && code != 304;
-            if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && code >= 200 && code != 204 && code != 304) {
-                // A body of unknown length (a stream): chunked on HTTP/1.1 (RFC 9112 §7.1); HTTP/1.0 has no
-                // chunked coding, so the end of the body is the end of the connection (RFC 9112 §6.3).
-                if (http10) {
-                    close = true;
-                    headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                } else if (withBody) {
-                    headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-                }
-            }
-            written = ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure);
+            sent = finishAndWrite(request, response, close, http10);
         }
-        boolean closeAfter = close;
-        int loggedCode = code;
+        ResponseWriter.Written written = sent.written();
+        int code = sent.code();
+        boolean closeAfter = sent.close();
         pump = written.pump();
         written.done().addListener(f -> {
             pump = null;
-            exchanges.listener().exchangeCompleted(request, loggedCode, written.bodyBytes().getAsLong(),
+            exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().getAsLong(),
                     System.nanoTime() - request.startNanos());
             responding = false;
             if (!f.isSuccess()) {
@@ -346,6 +326,35 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 arm(Timer.KEEP_ALIVE, config.keepAliveTimeout().toNanos());
             }
         });
+    }
+
+    /** A response on its way, with the status it was sent with and whether the connection ends after it. */
+    private record Sent(ResponseWriter.Written written, int code, boolean close) { }
+
+    /** The general path: error pages and standard headers as a header map, framed by Netty's encoder. */
+    private Sent finishAndWrite(Request request, Response response, boolean close, boolean http10) {
+        Response finished = exchanges.finisher().finish(response, secure);
+        close |= finished.closeConnection();
+        HttpHeaders headers = finished.headers();
+        if (close) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        int code = finished.status().code();
+        boolean withBody = !request.isHead() && code != 204 && code != 304;
+        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && code >= 200 && code != 204 && code != 304) {
+            // A body of unknown length (a stream): chunked on HTTP/1.1 (RFC 9112 §7.1); HTTP/1.0 has no
+            // chunked coding, so the end of the body is the end of the connection (RFC 9112 §6.3).
+            if (http10) {
+                close = true;
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (withBody) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        return new Sent(ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure),
+                code, close);
     }
 
     /**
