@@ -454,6 +454,40 @@ class Http2FramesTest {
     }
 
     @Test
+    void aClientStillSendingWhenTheDrainedConnectionClosesGetsTheWholeBody() throws Exception {
+        // RFC 9113 §6.8 / RFC 9112 §9.6: frames the client sends after the server's last byte must not meet a
+        // closed socket, whose reset would reach the client before it has read the end of the response.
+        int before = server.connections.size();
+        try (RawH2 client = connect()) {
+            client.autoWindowUpdate(false);
+            client.headers(1, get("/file"), true);
+            long received = 0;
+            while (received < 65_535) {
+                RawH2.Frame frame = client.next();
+                if (frame.type() == DATA) {
+                    received += frame.payload().length;
+                }
+            }
+            server.connections.get(before).pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+            client.windowUpdate(0, H2TestServer.FILE_SIZE).windowUpdate(1, H2TestServer.FILE_SIZE);
+            Thread.sleep(300); // the body is written and the server has closed its side by now, unread by us
+            for (int i = 0; i < 16; i++) {
+                client.windowUpdate(0, 1); // a plain close would answer these with a reset
+            }
+            RawH2.Frame frame;
+            boolean ended = false;
+            while ((frame = client.next()) != null) {
+                if (frame.type() == DATA && frame.stream() == 1) {
+                    received += frame.payload().length;
+                    ended |= frame.endStream();
+                }
+            }
+            assertThat(ended).isTrue();
+            assertThat(received).isEqualTo(H2TestServer.FILE_SIZE);
+        }
+    }
+
+    @Test
     void clientResetMidBodyFreesTheResponse() throws Exception {
         int done = server.completed.size();
         try (RawH2 client = connect()) {
