@@ -413,20 +413,41 @@ class Http2FramesTest {
         }
     }
 
+    /** Asks for /file on stream 1 and reads DATA until the default 65,535-byte windows stall it part way. */
+    private static long requestFileAndStall(RawH2 client) throws IOException {
+        client.autoWindowUpdate(false);
+        client.headers(1, get("/file"), true);
+        long received = 0;
+        while (received < 65_535) {
+            RawH2.Frame frame = client.next();
+            if (frame.type() == DATA) {
+                received += frame.payload().length;
+            }
+        }
+        return received;
+    }
+
+    /** What stream 1 still carried until the connection ended. */
+    private record Rest(long bytes, boolean ended) { }
+
+    private static Rest readStream1ToTheEnd(RawH2 client) throws IOException {
+        long bytes = 0;
+        boolean ended = false;
+        RawH2.Frame frame;
+        while ((frame = client.next()) != null) {
+            if (frame.type() == DATA && frame.stream() == 1) {
+                bytes += frame.payload().length;
+                ended |= frame.endStream();
+            }
+        }
+        return new Rest(bytes, ended);
+    }
+
     @Test
     void drainSendsGoAwayAndLetsTheResponseInFlightFinish() throws Exception {
         int before = server.connections.size();
         try (RawH2 client = connect()) {
-            client.autoWindowUpdate(false);
-            client.headers(1, get("/file"), true);
-            long received = 0;
-            // The default 65,535-byte windows stall the response part way.
-            while (received < 65_535) {
-                RawH2.Frame frame = client.next();
-                if (frame.type() == DATA) {
-                    received += frame.payload().length;
-                }
-            }
+            long received = requestFileAndStall(client);
             server.connections.get(before).pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
             RawH2.Frame goAway;
             do {
@@ -440,16 +461,9 @@ class Http2FramesTest {
             assertThat(ByteBuffer.wrap(goAway.payload()).getInt() & 0x7fffffff).as("last stream id").isEqualTo(1);
             client.autoWindowUpdate(true);
             client.windowUpdate(0, H2TestServer.FILE_SIZE).windowUpdate(1, H2TestServer.FILE_SIZE);
-            RawH2.Frame frame;
-            boolean ended = false;
-            while ((frame = client.next()) != null) {
-                if (frame.type() == DATA && frame.stream() == 1) {
-                    received += frame.payload().length;
-                    ended |= frame.endStream();
-                }
-            }
-            assertThat(ended).isTrue();
-            assertThat(received).isEqualTo(H2TestServer.FILE_SIZE);
+            Rest rest = readStream1ToTheEnd(client);
+            assertThat(rest.ended()).isTrue();
+            assertThat(received + rest.bytes()).isEqualTo(H2TestServer.FILE_SIZE);
         }
     }
 
@@ -459,31 +473,16 @@ class Http2FramesTest {
         // closed socket, whose reset would reach the client before it has read the end of the response.
         int before = server.connections.size();
         try (RawH2 client = connect()) {
-            client.autoWindowUpdate(false);
-            client.headers(1, get("/file"), true);
-            long received = 0;
-            while (received < 65_535) {
-                RawH2.Frame frame = client.next();
-                if (frame.type() == DATA) {
-                    received += frame.payload().length;
-                }
-            }
+            long received = requestFileAndStall(client);
             server.connections.get(before).pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
             client.windowUpdate(0, H2TestServer.FILE_SIZE).windowUpdate(1, H2TestServer.FILE_SIZE);
             Thread.sleep(300); // the body is written and the server has closed its side by now, unread by us
             for (int i = 0; i < 16; i++) {
                 client.windowUpdate(0, 1); // a plain close would answer these with a reset
             }
-            RawH2.Frame frame;
-            boolean ended = false;
-            while ((frame = client.next()) != null) {
-                if (frame.type() == DATA && frame.stream() == 1) {
-                    received += frame.payload().length;
-                    ended |= frame.endStream();
-                }
-            }
-            assertThat(ended).isTrue();
-            assertThat(received).isEqualTo(H2TestServer.FILE_SIZE);
+            Rest rest = readStream1ToTheEnd(client);
+            assertThat(rest.ended()).isTrue();
+            assertThat(received + rest.bytes()).isEqualTo(H2TestServer.FILE_SIZE);
         }
     }
 
