@@ -9,6 +9,7 @@ import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The headers every response carries whatever produced it: {@code Date} (RFC 9110 §6.6.1), {@code Server}
@@ -22,9 +23,13 @@ public final class StandardHeaders {
     private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
     private static final AsciiString CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
 
+    /** Set on every response whatever the feature put there; the security headers only fill gaps. */
+    private static final Set<AsciiString> ALWAYS_OURS =
+            Set.of(HttpHeaderNames.DATE, HttpHeaderNames.SERVER, STRICT_TRANSPORT_SECURITY);
+
     private final List<CharSequence[]> securityHeaders;
     private final AsciiString hsts;
-    private volatile Stamp stamp = new Stamp(0, "", null, null);
+    private volatile Stamp stamp = new Stamp(0, null, null);
 
     /**
      * The fields of one second, formatted at most once per second across all threads.
@@ -32,7 +37,7 @@ public final class StandardHeaders {
      * @param plain  Date, Server and the security headers
      * @param secure the same with Strict-Transport-Security first (over TLS)
      */
-    private record Stamp(long second, String date, PreparedHeaders plain, PreparedHeaders secure) { }
+    private record Stamp(long second, PreparedHeaders plain, PreparedHeaders secure) { }
 
     /**
      * @param config the security headers
@@ -58,16 +63,11 @@ public final class StandardHeaders {
 
     /** Adds Date, Server and the security headers (a feature's own value for one of them wins). */
     public void apply(HttpHeaders headers, boolean secure) {
-        if (secure && hsts != null) {
-            headers.set(STRICT_TRANSPORT_SECURITY, hsts);
-        }
-        headers.set(HttpHeaderNames.DATE, stamp().date());
-        headers.set(HttpHeaderNames.SERVER, SERVER);
-        for (CharSequence[] header : securityHeaders) {
-            if (!headers.contains(header[0])) {
-                headers.set(header[0], header[1]);
+        fields(secure).forEach((name, value) -> {
+            if (ALWAYS_OURS.contains(name) || !headers.contains(name)) {
+                headers.set(name, value);
             }
-        }
+        });
     }
 
     /**
@@ -89,7 +89,7 @@ public final class StandardHeaders {
         Stamp current = stamp;
         if (current.second() != second) {
             String date = DateFormatter.format(new Date(second * 1000));
-            current = new Stamp(second, date, fields(date, false), fields(date, true));
+            current = new Stamp(second, fields(date, false), fields(date, true));
             stamp = current;
         }
         return current;

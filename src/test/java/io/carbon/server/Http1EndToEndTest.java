@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -250,6 +252,26 @@ class Http1EndToEndTest {
             assertThat(refused.status()).isEqualTo(413);
             assertThat(refused.header("connection")).isEqualTo("close");
             assertThat(raw.readToEnd()).as("a clean end of the stream, not a reset").isEmpty();
+        }
+    }
+
+    @Test
+    void aRefusedClientThatNeverStopsSendingIsCutOffAfterTheLingerTime() throws Exception {
+        // Lingering discards what still arrives, but only for LINGER_MILLIS: a client cannot hold the socket.
+        try (RawHttp raw = server.raw()) {
+            raw.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(413);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            boolean cutOff = false;
+            while (!cutOff && System.nanoTime() < deadline) {
+                try {
+                    raw.send(new byte[16 * 1024]);
+                    Thread.sleep(20);
+                } catch (IOException e) {
+                    cutOff = true; // reset by the server once it closed for good
+                }
+            }
+            assertThat(cutOff).as("closed while the client was still sending").isTrue();
         }
     }
 
