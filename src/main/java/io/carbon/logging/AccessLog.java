@@ -5,13 +5,15 @@ import io.carbon.http.ExchangeListener;
 import io.carbon.http.Request;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.concurrent.FastThreadLocal;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDateTime;
@@ -42,10 +44,11 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  * Quoted fields escape {@code "}, {@code \}, control characters and every non-ASCII byte as {@code \xHH}
  * (as nginx does), so a client cannot forge a line or a field; characters 0x80..0xFF are taken as the raw
- * bytes Netty decoded as ISO-8859-1, characters beyond that are written as their UTF-8 bytes. A field longer
+ * bytes Netty decoded as ISO-8859-1, characters beyond that as the escapes of their UTF-8 bytes. A field longer
  * than {@value #MAX_FIELD_CHARS} characters is cut and ends in {@value #TRUNCATED}.
  *
- * <p>The calling event loop formats the line and offers it to a queue of {@code access_log_queue} lines; when
+ * <p>The calling event loop formats the line straight into bytes (all ASCII, see {@link LogLine}), so the
+ * writer thread only copies them to the file, and offers it to a queue of {@code access_log_queue} lines; when
  * the queue is full the line is counted ({@link #droppedLines()}) and the writer thread warns in the server
  * log at most every {@value #DROP_WARNING_INTERVAL_SECONDS} seconds. The event loop never blocks.
  */
@@ -75,20 +78,27 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     /** Sign bit of {@link #gate}: set once {@link #close()} began. */
     private static final int CLOSED = Integer.MIN_VALUE;
     private static final int WRITE_BUFFER_BYTES = 64 * 1024;
-    private static final String HEX = "0123456789ABCDEF";
     private static final String[] MONTHS =
             {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-    /** How the writer thread opens the file; tests substitute writers that fail or block. */
+    /** How the writer thread opens the file; tests substitute streams that fail or block. */
     @FunctionalInterface
-    interface WriterFactory {
+    interface OutputFactory {
         /** @throws UncheckedIOException naming the path and the reason */
-        Writer open(Path file);
+        OutputStream open(Path file);
     }
 
     /** The formatted timestamp of one second, so formatting a line costs no date arithmetic. */
-    private record CachedSecond(long epochSecond, String text) {
+    private record CachedSecond(long epochSecond, byte[] text) {
     }
+
+    /** Each event loop's line buffer, reused for every line it formats. */
+    private static final FastThreadLocal<LogLine> LINE = new FastThreadLocal<>() {
+        @Override
+        protected LogLine initialValue() {
+            return new LogLine();
+        }
+    };
 
     private final boolean enabled;
     private final Path file;
@@ -96,7 +106,7 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     private final MpscArrayQueue<Object> queue;
     private final ServerLog serverLog;
     private final Clock clock;
-    private final WriterFactory writerFactory;
+    private final OutputFactory outputFactory;
     private final Thread writerThread;
     /** Queued by {@link #reopen()} so that lines logged before it go to the old file and later ones to the new. */
     private final Object reopenMarker = new Object();
@@ -112,19 +122,19 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     private volatile CachedSecond cachedSecond;
 
     // Owned by the writer thread (set before it starts).
-    private Writer out;
+    private OutputStream out;
     private long lastOpenAttemptNanos;
     private long droppedReported;
     private long lastDropWarningNanos;
 
-    private AccessLog(Path file, int capacity, ServerLog serverLog, Clock clock, WriterFactory writerFactory,
-                      Writer initial) {
+    private AccessLog(Path file, int capacity, ServerLog serverLog, Clock clock, OutputFactory outputFactory,
+                      OutputStream initial) {
         this.enabled = file != null;
         this.file = file;
         this.capacity = capacity;
         this.serverLog = serverLog;
         this.clock = clock;
-        this.writerFactory = writerFactory;
+        this.outputFactory = outputFactory;
         this.out = initial;
         if (enabled) {
             this.queue = new MpscArrayQueue<>(Math.max(2, capacity));
@@ -153,19 +163,19 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     /** Opens {@code file} with a queue of {@code queueCapacity} lines (rounded up to a power of two). */
     public static AccessLog open(Path file, int queueCapacity, ServerLog serverLog) {
         return open(file, queueCapacity, serverLog, Clock.systemUTC(),
-                f -> ServerLog.openAppending(f, "access_log", WRITE_BUFFER_BYTES));
+                f -> ServerLog.openAppendingStream(f, "access_log", WRITE_BUFFER_BYTES));
     }
 
     static AccessLog open(Path file, int queueCapacity, ServerLog serverLog, Clock clock,
-                          WriterFactory writerFactory) {
+                          OutputFactory outputFactory) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(serverLog, "serverLog");
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("access_log_queue must be at least 1, got " + queueCapacity);
         }
         // Opened here, on the caller's thread, so a bad path fails start-up instead of losing lines later.
-        Writer initial = writerFactory.open(file);
-        AccessLog log = new AccessLog(file, queueCapacity, serverLog, clock, writerFactory, initial);
+        OutputStream initial = outputFactory.open(file);
+        AccessLog log = new AccessLog(file, queueCapacity, serverLog, clock, outputFactory, initial);
         log.writerThread.start();
         return log;
     }
@@ -285,7 +295,7 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
                     reopenNow();
                     dirty = false;
                 } else {
-                    dirty |= write((String) item);
+                    dirty |= write((byte[]) item);
                 }
                 // Under sustained load the queue may never run empty; still report drops now and then.
                 if (++sinceCheck == 4096) {
@@ -321,7 +331,7 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     }
 
     /** @return whether the line is now buffered in the writer */
-    private boolean write(String line) {
+    private boolean write(byte[] line) {
         if (out == null && !retryOpen()) {
             failed.incrementAndGet();
             return false;
@@ -373,7 +383,7 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     private boolean openOut() {
         lastOpenAttemptNanos = System.nanoTime();
         try {
-            out = writerFactory.open(file);
+            out = outputFactory.open(file);
             return true;
         } catch (RuntimeException e) {
             serverLog.error("access log: " + e.getMessage(), null);
@@ -409,124 +419,83 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     // ---------------------------------------------------------------------------------------------------
     // Formatting (runs on the event loop)
 
-    /** Formats one line, newline included. */
-    String format(Request request, int status, long bodyBytes, long nanos, long epochMillis) {
+    /** Formats one line, newline included, as the bytes written to the file (all ASCII). */
+    byte[] format(Request request, int status, long bodyBytes, long nanos, long epochMillis) {
         HttpHeaders headers = request.headers();
         String referer = headers == null ? null : headers.get(HttpHeaderNames.REFERER);
         String userAgent = headers == null ? null : headers.get(HttpHeaderNames.USER_AGENT);
         String target = request.target();
-        StringBuilder sb = new StringBuilder(128 + length(target) + length(referer) + length(userAgent));
+        LogLine line = LINE.get().reset();
 
-        appendRemote(sb, request.remoteAddress());
-        sb.append(" - - [").append(timestamp(epochMillis)).append("] \"");
-        appendEscaped(sb, request.method() == null ? "-" : request.method().name());
-        sb.append(' ');
-        appendEscaped(sb, target == null ? "-" : target);
-        sb.append(' ');
-        appendEscaped(sb, request.protocol() == null ? "-" : request.protocol());
-        sb.append("\" ").append(status).append(' ');
+        appendRemote(line, request.remoteAddress());
+        line.appendAscii(" - - [").appendAscii(timestamp(epochMillis)).appendAscii("] \"");
+        appendEscaped(line, request.method() == null ? "-" : request.method().name());
+        line.append(' ');
+        appendEscaped(line, target == null ? "-" : target);
+        line.append(' ');
+        appendEscaped(line, request.protocol() == null ? "-" : request.protocol());
+        line.appendAscii("\" ").appendDecimal(status).append(' ');
         // Apache's %b: "-" rather than 0 when no body byte was sent.
         if (bodyBytes > 0) {
-            sb.append(bodyBytes);
+            line.appendDecimal(bodyBytes);
         } else {
-            sb.append('-');
+            line.append('-');
         }
-        sb.append(" \"");
-        appendOptional(sb, referer);
-        sb.append("\" \"");
-        appendOptional(sb, userAgent);
-        sb.append("\" ");
-        appendSeconds(sb, nanos);
-        return sb.append('\n').toString();
+        line.appendAscii(" \"");
+        appendOptional(line, referer);
+        line.appendAscii("\" \"");
+        appendOptional(line, userAgent);
+        line.appendAscii("\" ");
+        appendSeconds(line, nanos);
+        return line.append('\n').toBytes();
     }
 
-    private static int length(String s) {
-        return s == null ? 0 : Math.min(s.length(), MAX_FIELD_CHARS);
-    }
-
-    private static void appendRemote(StringBuilder sb, InetSocketAddress remote) {
+    private static void appendRemote(LogLine line, InetSocketAddress remote) {
         if (remote == null) {
-            sb.append('-');
+            line.append('-');
             return;
         }
         InetAddress address = remote.getAddress();
-        // An unresolved address has no InetAddress; its host string is still what the peer was known as.
-        appendEscaped(sb, address != null ? address.getHostAddress() : remote.getHostString());
-    }
-
-    private static void appendOptional(StringBuilder sb, String value) {
-        if (value == null || value.isEmpty()) {
-            sb.append('-');
+        if (address == null) {
+            // An unresolved address has no InetAddress; its host string is still what the peer was known as.
+            appendEscaped(line, remote.getHostString());
         } else {
-            appendEscaped(sb, value);
+            line.appendAddress(address);
         }
     }
 
-    private static void appendSeconds(StringBuilder sb, long nanos) {
+    private static void appendOptional(LogLine line, String value) {
+        if (value == null || value.isEmpty()) {
+            line.append('-');
+        } else {
+            appendEscaped(line, value);
+        }
+    }
+
+    private static void appendSeconds(LogLine line, long nanos) {
         long millis = Math.max(0, nanos) / 1_000_000;
         long fraction = millis % 1000;
-        sb.append(millis / 1000).append('.');
+        line.appendDecimal(millis / 1000).append('.');
         if (fraction < 100) {
-            sb.append('0');
+            line.append('0');
         }
         if (fraction < 10) {
-            sb.append('0');
+            line.append('0');
         }
-        sb.append(fraction);
+        line.appendDecimal(fraction);
     }
 
-    /** Appends {@code s}, escaping everything outside printable ASCII plus {@code "} and {@code \}. */
-    static void appendEscaped(StringBuilder sb, String s) {
-        int end = Math.min(s.length(), MAX_FIELD_CHARS);
-        for (int i = 0; i < end; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-                sb.append(c);
-            } else if (c <= 0xFF) {
-                // Netty decodes header and request-line bytes as ISO-8859-1: one char is one byte received.
-                appendHex(sb, c);
-            } else {
-                int codePoint = c;
-                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    codePoint = Character.toCodePoint(c, s.charAt(++i));
-                } else if (Character.isSurrogate(c)) {
-                    codePoint = 0xFFFD; // a lone surrogate has no UTF-8 form
-                }
-                appendUtf8(sb, codePoint);
-            }
-        }
-        if (s.length() > MAX_FIELD_CHARS) {
-            sb.append(TRUNCATED);
-        }
-    }
-
-    private static void appendUtf8(StringBuilder sb, int cp) {
-        if (cp < 0x800) {
-            appendHex(sb, 0xC0 | cp >> 6);
-            appendHex(sb, 0x80 | cp & 0x3F);
-        } else if (cp < 0x10000) {
-            appendHex(sb, 0xE0 | cp >> 12);
-            appendHex(sb, 0x80 | cp >> 6 & 0x3F);
-            appendHex(sb, 0x80 | cp & 0x3F);
-        } else {
-            appendHex(sb, 0xF0 | cp >> 18);
-            appendHex(sb, 0x80 | cp >> 12 & 0x3F);
-            appendHex(sb, 0x80 | cp >> 6 & 0x3F);
-            appendHex(sb, 0x80 | cp & 0x3F);
-        }
-    }
-
-    private static void appendHex(StringBuilder sb, int b) {
-        sb.append('\\').append('x').append(HEX.charAt(b >> 4 & 0xF)).append(HEX.charAt(b & 0xF));
+    private static void appendEscaped(LogLine line, String s) {
+        line.appendEscaped(s, MAX_FIELD_CHARS, TRUNCATED);
     }
 
     /** {@code 21/Nov/2026:21:55:48 +0000}, formatted once per second and shared by the event loops. */
-    private String timestamp(long epochMillis) {
+    private byte[] timestamp(long epochMillis) {
         long second = Math.floorDiv(epochMillis, 1000L);
         CachedSecond cached = cachedSecond;
         if (cached == null || cached.epochSecond() != second) {
             // Racing event loops may both format the same second; the result is identical, so no lock.
-            cached = new CachedSecond(second, formatSecond(second));
+            cached = new CachedSecond(second, formatSecond(second).getBytes(StandardCharsets.US_ASCII));
             cachedSecond = cached;
         }
         return cached.text();

@@ -2,8 +2,10 @@ package io.carbon.logging;
 
 import io.carbon.config.LoggingConfig;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -198,6 +200,15 @@ public class ServerLog implements AutoCloseable {
      * the config key, the path and the reason the operating system gave.
      */
     static Writer openAppending(Path file, String key, int bufferSize) {
+        return new BufferedWriter(new OutputStreamWriter(openAppendingStream(file, key, 0), StandardCharsets.UTF_8),
+                bufferSize);
+    }
+
+    /**
+     * Opens {@code file} for appending bytes, creating its parent directories, buffered by {@code bufferSize}
+     * bytes (0: not buffered); the exception names the config key, the path and the operating system's reason.
+     */
+    static OutputStream openAppendingStream(Path file, String key, int bufferSize) {
         Path parent = file.toAbsolutePath().getParent();
         try {
             if (parent != null) {
@@ -208,9 +219,9 @@ public class ServerLog implements AutoCloseable {
                     + file + ": " + IoReasons.describe(e), e);
         }
         try {
-            return new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
-                    StandardCharsets.UTF_8), bufferSize);
+            OutputStream out = Files.newOutputStream(file,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            return bufferSize > 0 ? new BufferedOutputStream(out, bufferSize) : out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + key + " " + file + ": " + IoReasons.describe(e), e);
         }

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.FilterWriter;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ class AccessLogTest {
 
     private AccessLog open(Path file, int capacity) {
         return track(AccessLog.open(file, capacity, serverLog, FIXED,
-                f -> ServerLog.openAppending(f, "access_log", 8192)));
+                f -> ServerLog.openAppendingStream(f, "access_log", 8192)));
     }
 
     private AccessLog track(AccessLog log) {
@@ -77,8 +77,12 @@ class AccessLogTest {
         return h;
     }
 
+    private static String text(byte[] line) {
+        return new String(line, StandardCharsets.US_ASCII);
+    }
+
     private static String formatted(Request request) {
-        return AccessLog.disabled().format(request, 200, 1, 0, FIXED.millis());
+        return text(AccessLog.disabled().format(request, 200, 1, 0, FIXED.millis()));
     }
 
     @Test
@@ -100,10 +104,10 @@ class AccessLogTest {
 
     @Test
     void missingFieldsAreDashesAndZeroBytesFollowPercentB() {
-        String line = AccessLog.disabled().format(
+        String line = text(AccessLog.disabled().format(
                 Request.of(HttpMethod.HEAD, "/", new DefaultHttpHeaders(), "HTTP/2.0",
                         new InetSocketAddress("::1", 443), true),
-                304, 0, 12_345_678_901L, FIXED.millis());
+                304, 0, 12_345_678_901L, FIXED.millis()));
         assertThat(line).isEqualTo("0:0:0:0:0:0:0:1 - - [21/Nov/2026:21:55:48 +0000] \"HEAD / HTTP/2.0\" 304 - "
                 + "\"-\" \"-\" 12.345\n");
     }
@@ -115,9 +119,9 @@ class AccessLogTest {
         AccessLog log = AccessLog.disabled();
         Request r = request("/", headers(null, null));
         long t = Instant.parse("2027-03-04T05:06:07.999Z").toEpochMilli();
-        assertThat(log.format(r, 200, 1, 0, t)).contains("[04/Mar/2027:05:06:07 +0000]");
-        assertThat(log.format(r, 200, 1, 0, t + 1)).contains("[04/Mar/2027:05:06:08 +0000]");
-        assertThat(log.format(r, 200, 1, 0, t - 1000)).contains("[04/Mar/2027:05:06:06 +0000]");
+        assertThat(text(log.format(r, 200, 1, 0, t))).contains("[04/Mar/2027:05:06:07 +0000]");
+        assertThat(text(log.format(r, 200, 1, 0, t + 1))).contains("[04/Mar/2027:05:06:08 +0000]");
+        assertThat(text(log.format(r, 200, 1, 0, t - 1000))).contains("[04/Mar/2027:05:06:06 +0000]");
     }
 
     @Test
@@ -191,10 +195,10 @@ class AccessLogTest {
         Path file = dir.resolve("access.log");
         CountDownLatch writerEntered = new CountDownLatch(1);
         CountDownLatch releaseWriter = new CountDownLatch(1);
-        AccessLog log = track(AccessLog.open(file, 1024, serverLog, FIXED, f -> new FilterWriter(
-                ServerLog.openAppending(f, "access_log", 8192)) {
+        AccessLog log = track(AccessLog.open(file, 1024, serverLog, FIXED, f -> new FilterOutputStream(
+                ServerLog.openAppendingStream(f, "access_log", 8192)) {
             @Override
-            public void write(String str, int off, int len) throws IOException {
+            public void write(byte[] b, int off, int len) throws IOException {
                 // The first line parks the writer thread here, as a disk that stopped answering would.
                 writerEntered.countDown();
                 try {
@@ -202,7 +206,7 @@ class AccessLogTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                super.write(str, off, len);
+                out.write(b, off, len);
             }
         }));
         Request r = request("/", headers(null, null));
@@ -264,9 +268,9 @@ class AccessLogTest {
 
     @Test
     void writeErrorsAreCountedAndReported() throws IOException {
-        AccessLog log = track(AccessLog.open(dir.resolve("access.log"), 16, serverLog, FIXED, f -> new Writer() {
+        AccessLog log = track(AccessLog.open(dir.resolve("access.log"), 16, serverLog, FIXED, f -> new OutputStream() {
             @Override
-            public void write(char[] buf, int off, int len) throws IOException {
+            public void write(int b) throws IOException {
                 throw new IOException("No space left on device");
             }
 
