@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One HTTP/1.x connection after the codec: turns request heads into {@link Request}s, answers them strictly
@@ -61,6 +62,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** Logged for a request whose head never arrived completely. */
+    /** The name of Netty's h2c Upgrade handler while it is in the pipeline. */
+    private static final String H2C_UPGRADE = "h2c-upgrade";
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
 
     private final Exchanges exchanges;
@@ -90,7 +93,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean linger;
     private boolean decodedThisRead;
     private boolean partialHead;
-    private boolean upgradeChecked;
+    /** Makes Netty's h2c Upgrade handler, or null where h2c is off (TLS, or HTTP/2 disabled). */
+    private Supplier<? extends ChannelHandler> h2cUpgrade;
+    private boolean firstHeadSeen;
+    private boolean h2cUpgradeInstalled;
 
     /** The pump of the response being written, when its body is produced over time. */
     private BodyPump pump;
@@ -108,6 +114,16 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.websockets = websockets;
     }
 
+    /**
+     * Lets the first request of the connection upgrade to h2c ({@code Upgrade: h2c}, RFC 7540 §3.2).
+     *
+     * @param upgradeHandler makes Netty's upgrade handler for this connection's codec
+     */
+    public Http1ConnectionHandler upgradesToH2c(Supplier<? extends ChannelHandler> upgradeHandler) {
+        this.h2cUpgrade = upgradeHandler;
+        return this;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -120,6 +136,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         decodedThisRead = true;
+        if (msg instanceof HttpRequest head && handToH2cUpgrade(head, msg)) {
+            return;
+        }
         try {
             if (msg instanceof HttpRequest head && !inputClosed) {
                 onHead(head);
@@ -135,7 +154,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void onHead(HttpRequest head) {
         partialHead = false;
         disarm();
-        dropUpgradeHandler(head);
         RequestHeadParser.Result parsed = RequestHeadParser.parse(head, remote, secure);
         if (parsed.failed()) {
             rejectAndClose(parsed.error(), Request.of(head.method(), head.uri(), head.headers(),
@@ -176,21 +194,42 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The h2c Upgrade handler inspects every message, which costs on every keep-alive request. Clients
-     * upgrade on their first request (curl, Java's HttpClient), and RFC 9113 §3.1 deprecated the mechanism, so
-     * it is removed once a request without {@code Upgrade} went through.
+     * The h2c Upgrade handler joins the pipeline only for a first request that asks for h2c, so no other
+     * connection pays for building it or for its look at every message. Clients upgrade on their first
+     * request (curl, Java's HttpClient), and RFC 9113 §3.1 deprecated the mechanism. The handler answers 101
+     * and switches the connection to HTTP/2, or, when the upgrade does not apply (no HTTP2-Settings, say),
+     * passes the request back here whole, to be answered over HTTP/1.1, and leaves again.
+     *
+     * @return true when {@code msg} went to the upgrade handler
      */
-    private void dropUpgradeHandler(HttpRequest head) {
-        if (!upgradeChecked) {
-            upgradeChecked = true;
-            // A connection that ends with this request will not need it either way: no pipeline change then.
-            if (!head.headers().contains(HttpHeaderNames.UPGRADE) && HttpUtil.isKeepAlive(head)) {
-                ChannelHandler upgrade = ctx.pipeline().get(HttpServerUpgradeHandler.class);
-                if (upgrade != null) {
-                    ctx.pipeline().remove(upgrade);
+    private boolean handToH2cUpgrade(HttpRequest head, Object msg) {
+        if (h2cUpgradeInstalled) {
+            h2cUpgradeInstalled = false;
+            ctx.pipeline().remove(H2C_UPGRADE); // the first request came back: no upgrade, and none later
+            return false;
+        }
+        if (firstHeadSeen) {
+            return false;
+        }
+        firstHeadSeen = true;
+        if (h2cUpgrade == null || inputClosed || !asksForH2c(head)) {
+            return false;
+        }
+        ctx.pipeline().addBefore(ctx.name(), H2C_UPGRADE, h2cUpgrade.get());
+        h2cUpgradeInstalled = true;
+        wire.fireChannelRead(msg); // the codec's next handler is now the upgrade handler
+        return true;
+    }
+
+    private static boolean asksForH2c(HttpRequest head) {
+        for (String value : head.headers().getAll(HttpHeaderNames.UPGRADE)) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("h2c")) {
+                    return true;
                 }
             }
         }
+        return false;
     }
 
     private void onBody(HttpContent content) {
@@ -371,14 +410,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 System.nanoTime() - request.startNanos());
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(this);
-        for (String name : new String[] {"h2c-upgrade", "h2c-prior-knowledge"}) {
+        for (String name : new String[] {H2C_UPGRADE, "h2c-prior-knowledge"}) {
             if (pipeline.get(name) != null) {
                 pipeline.remove(name);
             }
-        }
-        ChannelHandler upgrade = pipeline.get(HttpServerUpgradeHandler.class);
-        if (upgrade != null) {
-            pipeline.remove(upgrade);
         }
         websockets.install(pipeline, accepted);
         pipeline.remove(Http1Codec.class);

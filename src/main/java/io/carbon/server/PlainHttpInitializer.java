@@ -50,20 +50,18 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
             channel.pipeline().addLast("http1-codec", codec).addLast("http1", http1);
             return;
         }
-        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec,
+        http1.upgradesToH2c(() -> new HttpServerUpgradeHandler(codec,
                 protocol -> AsciiString.contentEquals(H2C, protocol)
                         ? Http2Branch.upgradeCodec(http2, http, exchanges, websockets) : null,
                 // The upgrade request's body must be buffered whole; GET/HEAD bodies are small or absent.
-                (int) Math.min(http.maxBodySize(), 64 * 1024));
+                (int) Math.min(http.maxBodySize(), 64 * 1024)));
         channel.pipeline()
                 .addLast("h2c-prior-knowledge", new H2cPriorKnowledge(ctx -> {
                     ctx.pipeline().remove(codec);
-                    ctx.pipeline().remove(upgrade);
                     ctx.pipeline().remove(http1);
                     Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false, websockets);
                 }))
                 .addLast("http1-codec", codec)
-                .addLast("h2c-upgrade", upgrade)
                 .addLast("http1", http1);
     }
 }

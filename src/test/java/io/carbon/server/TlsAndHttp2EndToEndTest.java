@@ -215,6 +215,34 @@ class TlsAndHttp2EndToEndTest {
     }
 
     @Test
+    void anH2cUpgradeWithSettingsAnswers101AndSwitchesToHttp2() throws Exception {
+        try (RawHttp raw = server.raw()) {
+            raw.send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+            String head = new String(raw.readSome(34), StandardCharsets.US_ASCII);
+            assertThat(head).startsWith("HTTP/1.1 101 Switching Protocols\r\n");
+        }
+    }
+
+    @Test
+    void anH2cUpgradeThatCannotHappenIsAnsweredOverHttp11AndTheConnectionGoesOn() throws Exception {
+        try (RawHttp raw = server.raw()) {
+            // RFC 7540 §3.2.1: without exactly one HTTP2-Settings the server must not upgrade.
+            RawHttp.Reply first = raw.send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: h2c\r\n\r\n").read();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.text()).isEqualTo(INDEX);
+            // Later requests are plain HTTP/1.1, and an Upgrade on them is ignored.
+            RawHttp.Reply second = raw.send("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(second.status()).isEqualTo(200);
+            RawHttp.Reply third = raw.send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, "
+                    + "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n").read();
+            assertThat(third.status()).isEqualTo(200);
+            assertThat(third.text()).isEqualTo(INDEX);
+        }
+    }
+
+    @Test
     void tls10And11AreRefused() throws Exception {
         try (SSLSocket socket = (SSLSocket) trust.getSocketFactory().createSocket("127.0.0.1", server.server().httpsPort())) {
             socket.setEnabledProtocols(new String[] {"TLSv1.1"});
