@@ -61,9 +61,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final byte[] CONNECTION_KEEP_ALIVE =
             "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** Logged for a request whose head never arrived completely. */
     /** The name of Netty's h2c Upgrade handler while it is in the pipeline. */
     private static final String H2C_UPGRADE = "h2c-upgrade";
+    /** Logged for a request whose head never arrived completely. */
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
 
     private final Exchanges exchanges;
