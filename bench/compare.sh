@@ -5,15 +5,19 @@
 #
 # Usage: bench/compare.sh
 # Environment (defaults in brackets):
-#   DURATION [10s]        length of every measured run (s, m or h; whole numbers)
-#   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run, per server; 0 = none
+#   DURATION [10s]        measured time per row and server (s, m or h; whole numbers), split into ROUNDS runs
+#   ROUNDS [2]            runs per row and server, taking turns (Carbon, nginx, nginx, Carbon, ...): the machine's
+#                         speed drifts by ±20% over minutes on a shared host, and turns cancel a steady drift
+#                         instead of handing it to whichever server went second; a row's figure is the mean of
+#                         its runs (p99 latency: the worst run)
+#   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run; 0 = none
 #   JIT_WARMUP [10s]      once, before the first row: this long of every row's load (wrk, h2load, ab) on Carbon,
 #                         so that the JVM has compiled its hot code before anything is measured: a long-running
 #                         server is measured in its steady state, not in its first seconds (HTTP/2 over TLS takes
 #                         15-20 s of load to get there). nginx, compiled ahead of time, has nothing to warm; 0 = none
 #   THREADS [2]           wrk and h2load threads
 #   CONNECTIONS [50]      wrk and h2load connections
-#   AB_CONCURRENCY [CONNECTIONS], AB_REQUESTS [100000 per second of DURATION]: ab -c and -n (ab also stops at -t)
+#   AB_CONCURRENCY [CONNECTIONS], AB_REQUESTS [100000 per second of a run]: ab -c and -n (ab also stops at -t)
 #   WRITE_DOCS [1]        0 = only print the table, leave docs/benchmarks.md alone
 #   CARBON_EXTRA          extra "key = value" lines for Carbon's config; a key given here replaces the
 #                         script's own value, e.g. CARBON_EXTRA=$'cache_max_bytes = 0\nenable_compression = false'
@@ -58,10 +62,13 @@ seconds() { # 10s, 2m, 1h or 10 -> whole seconds
   echo $((n * m))
 }
 secs=$(seconds "$DURATION"); warm=$(seconds "$WARMUP"); jit_warm=$(seconds "${JIT_WARMUP:-10s}")
-[ "$secs" -ge 1 ] || die "DURATION must be at least 1s"
+ROUNDS=${ROUNDS:-2}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive whole number"
+[ "$secs" -ge "$ROUNDS" ] || die "DURATION must be at least ROUNDS seconds (every run lasts DURATION / ROUNDS)"
+run_secs=$((secs / ROUNDS)) # one measured run
 for v in THREADS CONNECTIONS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number"; done
 AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
-AB_REQUESTS=${AB_REQUESTS:-$((secs * 100000))}
+AB_REQUESTS=${AB_REQUESTS:-$((run_secs * 100000))}
 
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is missing: apt-get install -y $2"; }
 need java openjdk-17-jre-headless
@@ -302,7 +309,7 @@ run_wrk() { # raw-file url [wrk options]
   if [ "$warm" -gt 0 ]; then
     timeout -k 5 $((warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${warm}s" "$@" "$url" >/dev/null 2>&1 || true
   fi
-  timeout -k 5 $((secs + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "$@" "$url" >"$out" 2>&1 || rc=$?
+  timeout -k 5 $((run_secs + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${run_secs}s" --latency "$@" "$url" >"$out" 2>&1 || rc=$?
   [ $rc -eq 0 ] || warn "wrk exited with status $rc on $url (124 = timed out); see $out"
   awk "$units_awk"'
     /^Requests\/sec/ { rps = $2 }
@@ -315,7 +322,7 @@ run_wrk() { # raw-file url [wrk options]
 run_h2load() { # raw-file url
   local out=$1 url=$2 rc=0 wu=()
   [ "$warm" -gt 0 ] && wu=(--warm-up-time="$warm")
-  timeout -k 5 $((secs + warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$secs" "${wu[@]}" "$url" \
+  timeout -k 5 $((run_secs + warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$run_secs" "${wu[@]}" "$url" \
     >"$out" 2>&1 || rc=$?
   [ $rc -eq 0 ] || warn "h2load exited with status $rc on $url (124 = timed out); see $out"
   awk "$units_awk"'
@@ -328,7 +335,7 @@ run_h2load() { # raw-file url
 run_ab() { # raw-file url
   local out=$1 url=$2 rc=0
   # -t bounds the time, -n (given after -t, so it wins over the 50000 that -t implies) the request count.
-  timeout -k 5 $((secs + 30)) ab -q -r -t "$secs" -n "$AB_REQUESTS" -c "$AB_CONCURRENCY" "$url" >"$out" 2>&1 || rc=$?
+  timeout -k 5 $((run_secs + 30)) ab -q -r -t "$run_secs" -n "$AB_REQUESTS" -c "$AB_CONCURRENCY" "$url" >"$out" 2>&1 || rc=$?
   [ $rc -eq 0 ] || warn "ab exited with status $rc on $url (124 = timed out); see $out"
   awk '
     /^Requests per second:/ { rps = $4 }
@@ -346,6 +353,21 @@ check_run() { # name server rps errors raw-file: warns and fails when a run has 
     warn "$1: $4 failed, non-2xx or socket-error requests for $2 (see $5)"; return 1
   fi
 }
+run_one() { # carbon|nginx tool raw-file path [tool options] -> "requests/s MiB/s latency-ms errors"
+  local who=$1 tool=$2 out=$3 path=$4 port tls
+  shift 4
+  if [ "$who" = carbon ]; then port=$C_PORT tls=$C_TLS; else port=$N_PORT tls=$N_TLS; fi
+  case $tool in
+    wrk) run_wrk "$out" "http://$HOST:$port$path" "$@" ;;
+    h2load) run_h2load "$out" "https://$HOST:$tls$path" ;;
+    ab) run_ab "$out" "http://$HOST:$port$path" ;;
+  esac
+}
+mean_of_runs() { # "rps mb lat err" per run -> their mean rate and throughput, worst latency, all errors
+  printf '%s\n' "$@" | awk '
+    { rps += $1; mb += $2; if ($3 > lat) lat = $3; err += $4; if ($1 == 0) empty = 1; n++ }
+    END { if (empty) rps = 0; printf "%.0f %.1f %.2f %d\n", rps / n, mb / n, lat, err }'
+}
 rows=() misses=0
 measure() { # name goal tool path [tool options]
   local name=$1 goal=$2 tool=$3 path=$4 c n c_rss n_rss base mark lat note="" arg want=""
@@ -354,24 +376,22 @@ measure() { # name goal tool path [tool options]
     if [[ $arg == "Accept-Encoding: "* ]]; then want=${arg#Accept-Encoding: }; fi
   done
   base=$work/raw/$(( ${#rows[@]} + 1 ))-$tool
-  say "$name: Carbon ..."
-  case $tool in
-    wrk) c=$(run_wrk "$base-carbon.txt" "http://$HOST:$C_PORT$path" "$@") ;;
-    h2load) c=$(run_h2load "$base-carbon.txt" "https://$HOST:$C_TLS$path") ;;
-    ab) c=$(run_ab "$base-carbon.txt" "http://$HOST:$C_PORT$path") ;;
-  esac
+  local runs_carbon=() runs_nginx=() round who result
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for who in $( ((round % 2)) && echo "carbon nginx" || echo "nginx carbon"); do
+      say "$name: $who, run $round of $ROUNDS ..."
+      result=$(run_one "$who" "$tool" "$base-$who-$round.txt" "$path" "$@")
+      if [ "$who" = carbon ]; then runs_carbon+=("$result"); else runs_nginx+=("$result"); fi
+    done
+  done
+  c=$(mean_of_runs "${runs_carbon[@]}")
+  n=$(mean_of_runs "${runs_nginx[@]}")
   c_rss=$(rss_kb "$carbon_pid")
-  say "$name: nginx ..."
-  case $tool in
-    wrk) n=$(run_wrk "$base-nginx.txt" "http://$HOST:$N_PORT$path" "$@") ;;
-    h2load) n=$(run_h2load "$base-nginx.txt" "https://$HOST:$N_TLS$path") ;;
-    ab) n=$(run_ab "$base-nginx.txt" "http://$HOST:$N_PORT$path") ;;
-  esac
   n_rss=$(rss_kb "$(nginx_pid)")
   read -r c_rps c_mb c_lat c_err <<<"$c"
   read -r n_rps n_mb n_lat n_err <<<"$n"
-  check_run "$name" Carbon "$c_rps" "$c_err" "$base-carbon.txt" || note=" ⚠"
-  check_run "$name" nginx "$n_rps" "$n_err" "$base-nginx.txt" || note=" ⚠"
+  check_run "$name" Carbon "$c_rps" "$c_err" "$base-carbon-*.txt" || note=" ⚠"
+  check_run "$name" nginx "$n_rps" "$n_err" "$base-nginx-*.txt" || note=" ⚠"
   ratio=$(awk -v c="$c_rps" -v n="$n_rps" 'BEGIN { if (n > 0) printf "%.2f", c / n; else print "n/a" }')
   if [ -n "$want" ] && [ "${coding[Carbon,$want]}" != "$want" ]; then
     mark="✗ (Carbon sent ${coding[Carbon,$want]}, not $want)"; misses=$((misses + 1))
@@ -405,8 +425,8 @@ if [ "$jit_warm" -gt 0 ]; then
   jit_warmup
 fi
 
-est=$(( 5 * 2 * (secs + warm) + 2 * (secs + warm) + 2 * secs + 10 ))
-say "measuring 7 rows, about ${est}s (DURATION=${secs}s, WARMUP=${warm}s); Carbon pid $carbon_pid, nginx pid $(nginx_pid)"
+est=$(( 6 * 2 * ROUNDS * (run_secs + warm) + 2 * ROUNDS * run_secs + 10 ))
+say "measuring 7 rows, about ${est}s (DURATION=${secs}s in $ROUNDS runs per server, WARMUP=${warm}s); Carbon pid $carbon_pid, nginx pid $(nginx_pid)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 br_name="wrk 100 KB html, Accept-Encoding: br"
 [ -n "${nginx_br_note:-}" ] && br_name="$br_name (nginx: identity¹)"
@@ -446,7 +466,7 @@ report=$work/report.md
   echo "- Carbon: $carbon_version, commit $commit; access log on$extra_note"
   echo "- nginx: $(first_line nginx -v | sed 's#.*: ##'), \`$(basename "$NGINX_CONF")\` as is ($workers workers, gzip level 6, access log off)"
   echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')"
-  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load (JIT warm-up: the JVM compiles its hot code during its first seconds under load, HTTP/2 over TLS taking 15-20 s, and a long-running server is measured in its steady state; nginx has nothing to warm)")."
+  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${run_secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$run_secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $run_secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`), $ROUNDS runs per row and server taking turns (Carbon, nginx, nginx, Carbon, ...), the row showing their mean (p99: the worst run); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load (JIT warm-up: the JVM compiles its hot code during its first seconds under load, HTTP/2 over TLS taking 15-20 s, and a long-running server is measured in its steady state; nginx has nothing to warm)")."
   echo "- Goals: Carbon/nginx ≥ 1.0x on every row and ≥ 2.0x on the compressed (gzip, br) rows, where Carbon must also answer with that coding. ✓ met, ✗ missed: $misses of ${#rows[@]} rows miss their goal."
   echo
   echo "| test | Carbon req/s | nginx req/s | Carbon/nginx | MB/s (Carbon / nginx) | p99 latency ms (Carbon / nginx) | RSS MiB (Carbon / nginx) |"
@@ -457,7 +477,7 @@ report=$work/report.md
   echo "- Bodies of the 100 KB html page (102400 bytes) as served: gzip $(kb "${size_of[Carbon,gzip]}") from Carbon (${coding[Carbon,gzip]}, $(ratio_of 102400 "${size_of[Carbon,gzip]}")x) and $(kb "${size_of[nginx,gzip]}") from nginx (${coding[nginx,gzip]}, $(ratio_of 102400 "${size_of[nginx,gzip]}")x); br $(kb "${size_of[Carbon,br]}") from Carbon (${coding[Carbon,br]}) and $(kb "${size_of[nginx,br]}") from nginx (${coding[nginx,br]})."
   echo "- MB/s is what the tool read, headers included, compressed bytes on the compressed rows (1 MB = 2^20 bytes)."
   echo "- Latency: wrk's and ab's 99th percentile (ab rounds to whole ms); h2load reports no percentiles, so its row shows the mean \"time for request\"."
-  echo "- RSS: resident memory right after each server's run (nginx: master and workers added up)."
+  echo "- RSS: resident memory at the end of each row (nginx: master and workers added up)."
   echo "- Carbon's access log had $access_lines lines at the end of the run."
   if [ -s "$work/warnings" ]; then
     echo "- Warnings during the run (⚠ in the table marks a run with failed requests or no result):"
