@@ -47,8 +47,8 @@ import java.util.concurrent.locks.LockSupport;
  * bytes Netty decoded as ISO-8859-1, characters beyond that as the escapes of their UTF-8 bytes. A field longer
  * than {@value #MAX_FIELD_CHARS} characters is cut and ends in {@value #TRUNCATED}.
  *
- * <p>The calling event loop formats the line straight into bytes (all ASCII, see {@link LogLine}), so the
- * writer thread only copies them to the file, and offers it to a queue of {@code access_log_queue} lines; when
+ * <p>The calling event loop formats the line straight into ASCII bytes ({@link LogLine}: the writer thread
+ * only copies them to the file) and offers it to a queue of {@code access_log_queue} lines; when
  * the queue is full the line is counted ({@link #droppedLines()}) and the writer thread warns in the server
  * log at most every {@value #DROP_WARNING_INTERVAL_SECONDS} seconds. The event loop never blocks.
  */

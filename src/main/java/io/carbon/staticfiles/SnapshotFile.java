@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 
 /**
- * A cached file's private copy on disk (tmpfs when /dev/shm is there), so that plain HTTP/1.1 can send a hot
+ * A cached file's private copy in the JVM's temp directory, so that plain HTTP/1.1 can send a hot
  * large file by sendfile, which hands page-cache pages to the socket without copying them, while the copy
  * stays immune to the original being truncated or rewritten in place. The copy is unlinked as soon as it is
  * open: nothing is left behind on a crash, and the space is freed when the last descriptor closes.
