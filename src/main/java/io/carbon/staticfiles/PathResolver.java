@@ -61,6 +61,22 @@ public final class PathResolver {
         static final Rejected NOT_FOUND = new Rejected(HttpResponseStatus.NOT_FOUND);
     }
 
+    /** Slots of {@link #recent}: a power of two. */
+    private static final int RECENT_SLOTS = 512;
+    /** Longer paths are resolved every time: a hostile stream of long paths cannot pin much memory. */
+    private static final int RECENT_MAX_PATH = 256;
+
+    /** One remembered resolution; immutable, so sharing it between event loops without a lock is safe. */
+    private record Recent(String rawPath, Resolution resolution) {
+    }
+
+    /**
+     * The last resolution per slot, by the raw path's hash: a site's hot paths are resolved once, not on
+     * every request (decoding, dot-segments and {@code Path} building were a tenth of the static-file
+     * handler's time on small files). Event loops read and replace slots without a lock; a lost update only
+     * costs one more resolution.
+     */
+    private final Recent[] recent = new Recent[RECENT_SLOTS];
     private final Path root;
     private final boolean hideDotfiles;
     private final boolean symlinksOutsideRoot;
@@ -75,6 +91,20 @@ public final class PathResolver {
 
     /** Lexical resolution, no I/O. */
     public Resolution resolve(String rawPath) {
+        if (rawPath == null || rawPath.length() > RECENT_MAX_PATH) {
+            return resolveNow(rawPath);
+        }
+        int slot = rawPath.hashCode() & (RECENT_SLOTS - 1);
+        Recent remembered = recent[slot];
+        if (remembered != null && remembered.rawPath().equals(rawPath)) {
+            return remembered.resolution();
+        }
+        Resolution resolution = resolveNow(rawPath);
+        recent[slot] = new Recent(rawPath, resolution);
+        return resolution;
+    }
+
+    private Resolution resolveNow(String rawPath) {
         if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/') {
             return Rejected.BAD_REQUEST;
         }

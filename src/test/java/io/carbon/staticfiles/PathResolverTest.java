@@ -90,6 +90,24 @@ class PathResolverTest {
     }
 
     @Test
+    void rememberedPathsResolveAsTheFirstTimeWhateverShareASlot() {
+        // Many more paths than remembered slots, so slots are shared and replaced; each resolves as a fresh
+        // resolver would, the first time and every later time, long paths (never remembered) included.
+        List<String> paths = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            paths.add(i % 7 == 0 ? "/../x" + i : i % 5 == 0 ? "/.hidden/" + i : "/dir" + i + "/file.html");
+        }
+        paths.add("/" + "a".repeat(300));
+        paths.add("/" + "%2e".repeat(100));
+        for (int round = 0; round < 3; round++) {
+            for (String path : paths) {
+                PathResolver fresh = new PathResolver(new FilesConfig(root, List.of("index.html"), true, false, "no-cache"));
+                assertThat(resolver.resolve(path)).as(path).isEqualTo(fresh.resolve(path));
+            }
+        }
+    }
+
+    @Test
     void confineAcceptsFilesAndSymlinksInsideTheRoot() throws IOException {
         Path file = Files.writeString(root.resolve("a.txt"), "a");
         Files.createSymbolicLink(root.resolve("link.txt"), file);
