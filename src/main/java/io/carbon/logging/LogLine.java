@@ -62,8 +62,15 @@ final class LogLine {
             append('-');
             value = -value; // log values are sizes, times and statuses: never Long.MIN_VALUE
         }
+        if (value <= Integer.MAX_VALUE) {
+            return appendDecimal((int) value); // int division by 10 is a multiplication; long division is not
+        }
+        return appendAscii(Long.toString(value));
+    }
+
+    private LogLine appendDecimal(int value) {
         int digits = 1;
-        for (long v = value; v >= 10; v /= 10) {
+        for (int bound = 10; digits < 10 && value >= bound; bound *= 10) {
             digits++;
         }
         ensure(digits);

@@ -17,7 +17,8 @@ class LogLineTest {
 
     @ParameterizedTest
     @CsvSource({"0, 0", "7, 7", "10, 10", "404, 404", "1234567890123, 1234567890123", "-12, -12",
-            "9223372036854775807, 9223372036854775807"})
+            "9223372036854775807, 9223372036854775807", "2147483647, 2147483647", "2147483648, 2147483648",
+            "999999999, 999999999", "1000000000, 1000000000"})
     void decimals(long value, String expected) {
         assertThat(text(new LogLine().appendDecimal(value))).isEqualTo(expected);
     }
