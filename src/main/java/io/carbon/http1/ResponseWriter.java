@@ -105,6 +105,12 @@ final class ResponseWriter {
 
     private static final byte[] STATUS_200 = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
+    /**
+     * A body up to this size is copied behind the head: one buffer, one write and one system call's single
+     * vector, instead of a second queued message (its promise, its entry, its release). Above it, the copy
+     * would cost more than it saves: the kernel copies the bytes anyway.
+     */
+    private static final int COPIED_BODY_MAX = 4096;
 
     /** True when {@link #writePrepared} can carry {@code body}: bytes, nothing, or a file by sendfile. */
     static boolean preparable(Body body, boolean zeroCopy) {
@@ -131,7 +137,9 @@ final class ResponseWriter {
         for (byte[] line : lines) {
             size += line == null ? 0 : line.length;
         }
-        ByteBuf head = ctx.alloc().directBuffer(size);
+        int copied = body instanceof Body.Bytes small && small.content().readableBytes() <= COPIED_BODY_MAX
+                ? small.content().readableBytes() : 0;
+        ByteBuf head = ctx.alloc().directBuffer(size + copied);
         head.writeBytes(STATUS_200);
         for (byte[] line : lines) {
             if (line != null) {
@@ -139,6 +147,13 @@ final class ResponseWriter {
             }
         }
         head.writeBytes(CRLF);
+        if (copied > 0) {
+            ByteBuf content = ((Body.Bytes) body).content();
+            head.writeBytes(content, content.readerIndex(), copied);
+            body.release();
+            ChannelFuture done = wire.writeAndFlush(head);
+            return new Written(done, () -> done.isSuccess() ? copied : 0, null);
+        }
         if (body instanceof Body.Bytes bytes) {
             int length = bytes.content().readableBytes();
             wire.write(head);
