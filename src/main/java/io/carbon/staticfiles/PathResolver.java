@@ -72,7 +72,7 @@ public final class PathResolver {
 
     /**
      * The last resolution per slot, by the raw path's hash: a site's hot paths are resolved once, not on
-     * every request (decoding, dot-segments and {@code Path} building were a tenth of the static-file
+     * every request (decoding, dot-segments and {@code Path} building were half of the static-file
      * handler's time on small files). Event loops read and replace slots without a lock; a lost update only
      * costs one more resolution.
      */
