@@ -56,6 +56,19 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void aConnectionIsTakenOnlyOnceItsRequestArrives() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "TCP_DEFER_ACCEPT is set on epoll");
+        try (TestServer server = start(Map.of());
+             RawHttp raw = server.raw()) {
+            // Connected as far as the client knows, but the kernel holds it (TCP_DEFER_ACCEPT) until bytes come.
+            Thread.sleep(300);
+            assertThat(server.server().openConnections()).isZero();
+            assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(server.server().openConnections()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void everyWorkerListenerAnswersAndAllCloseOnShutdown() throws Exception {
         TestServer server = start(Map.of("max_threads", "3"));
         int port = server.port();
