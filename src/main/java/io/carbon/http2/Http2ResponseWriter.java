@@ -117,6 +117,13 @@ final class Http2ResponseWriter {
         }
     }
 
+    /** The stream closed: stops a body still being pumped (the exception is only made for one). */
+    void peerGone() {
+        if (pump != null) {
+            pump.abort(BodyPump.peerGone());
+        }
+    }
+
     /**
      * A 200 header block from prepared fields (a cached file's, then the standard ones of this second): they
      * are lower case and connection-neutral already, so they are copied as they are.

@@ -1,7 +1,6 @@
 package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
-import io.carbon.http.BodyPump;
 import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
@@ -82,8 +81,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                 onHeaders(headers);
             } else if (msg instanceof Http2DataFrame data) {
                 onData(data);
-            } else if (msg instanceof Http2ResetFrame) {
-                abort(BodyPump.peerGone());
+            } else if (msg instanceof Http2ResetFrame && writer != null) {
+                writer.peerGone();
             }
         } finally {
             // DATA frames are released here; their bytes went back to flow control when the channel read them.
@@ -267,7 +266,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        abort(BodyPump.peerGone());
+        if (writer != null) {
+            writer.peerGone(); // usually nothing is being sent any more
+        }
         ctx.fireChannelInactive();
     }
 
