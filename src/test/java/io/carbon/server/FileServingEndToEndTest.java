@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -155,6 +157,34 @@ class FileServingEndToEndTest {
             assertThat(head.header("content-length")).isEqualTo(String.valueOf(CSS.length()));
             // Nothing but the head was sent: the next answer on the connection starts right after it.
             assertThat(raw.send(get).read().body()).hasSize(CSS.length());
+        }
+    }
+
+    /**
+     * The fast path writes a body of up to 4 KiB in the head's buffer and a larger one as a second message:
+     * sizes on both sides of the line arrive exact, twice from the cache, and two requests sent in one
+     * packet are answered one after the other without a byte of one in the other.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4095, 4096, 4097, 20_000})
+    void cachedBodiesAroundTheOneWriteLimitArriveExactAndInOrder(int size) throws Exception {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        String name = "/sized-" + size + ".bin";
+        Files.write(www.resolve(name.substring(1)), bytes);
+        String get = "GET " + name + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (RawHttp raw = server.raw()) {
+            assertThat(raw.send(get).read().body()).isEqualTo(bytes); // from disk, then cached
+            raw.send(get + get);
+            for (int i = 0; i < 2; i++) {
+                RawHttp.Reply hit = raw.read();
+                assertThat(hit.status()).isEqualTo(200);
+                assertThat(hit.header("content-length")).isEqualTo(String.valueOf(size));
+                assertThat(hit.body()).isEqualTo(bytes);
+            }
+            RawHttp.Reply head = raw.send("HEAD " + name + " HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertThat(head.header("content-length")).isEqualTo(String.valueOf(size));
+            assertThat(raw.send(get).read().body()).isEqualTo(bytes);
         }
     }
 
