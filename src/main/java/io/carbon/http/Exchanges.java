@@ -2,11 +2,13 @@ package io.carbon.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * What every protocol branch hands a request to and reports back to: the router that answers it, the
@@ -15,6 +17,31 @@ import java.util.function.BiConsumer;
  */
 public record Exchanges(HttpHandler router, ResponseFinisher finisher, ExchangeListener listener,
                         BiConsumer<Request, Throwable> errors) {
+
+    /**
+     * Asks the router and hands the response to {@code then} on {@code loop}, the connection's event loop: at
+     * once when it is ready (a cache hit, answered from memory on the loop, with no stage to chain), else
+     * when the handler completes. A handler that completes with no response gets a 500.
+     */
+    public void answer(Request request, EventExecutor loop, Consumer<Response> then) {
+        CompletableFuture<Response> answer = answer(request);
+        if (answer.isDone() && !answer.isCompletedExceptionally()) {
+            then.accept(orError(answer.join()));
+            return;
+        }
+        answer.whenComplete((response, failure) -> {
+            Response result = orError(response);
+            if (loop.inEventLoop()) {
+                then.accept(result);
+            } else {
+                loop.execute(() -> then.accept(result));
+            }
+        });
+    }
+
+    private static Response orError(Response response) {
+        return response != null ? response : Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+    }
 
     /** Asks the router, turning a crash of a handler into a 500 instead of a hung connection. */
     public CompletableFuture<Response> answer(Request request) {

@@ -40,7 +40,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -300,20 +299,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        CompletableFuture<Response> answer = exchanges.answer(request);
-        // A cache hit is answered at once: no stage to chain.
-        Response ready = answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
-        if (ready != null) {
-            send(request, ready);
-            return;
-        }
-        answer.whenComplete((response, failure) -> {
-            if (ctx.executor().inEventLoop()) {
-                send(request, response);
-            } else {
-                ctx.executor().execute(() -> send(request, response));
-            }
-        });
+        exchanges.answer(request, ctx.executor(), response -> send(request, response));
     }
 
     private void send(Request request, Response response) {

@@ -28,7 +28,6 @@ import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One HTTP/2 stream (its own child channel): HEADERS become a {@link Request}, the request body is read and
@@ -190,21 +189,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         state = State.ANSWERING;
         Request answered = kept != null ? request.withBody(ByteBuffer.wrap(kept.toByteArray())) : request;
         kept = null;
-        CompletableFuture<Response> answer = exchanges.answer(answered);
-        // A cache hit is answered at once: no stage to chain.
-        Response ready = answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
-        if (ready != null) {
-            send(ready, false);
-            return;
-        }
-        answer.whenComplete((response, failure) -> {
-            Response result = response != null ? response : Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
-            if (ctx.executor().inEventLoop()) {
-                send(result, false);
-            } else {
-                ctx.executor().execute(() -> send(result, false));
-            }
-        });
+        exchanges.answer(answered, ctx.executor(), response -> send(response, false));
     }
 
     /** Answers now, without reading the rest of the body, then asks the client to stop sending it. */

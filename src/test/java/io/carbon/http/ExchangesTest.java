@@ -3,6 +3,8 @@ package io.carbon.http;
 import io.carbon.config.SecurityHeadersConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.DefaultEventExecutor;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,5 +52,39 @@ class ExchangesTest {
         assertThat(response.status().code()).isEqualTo(503);
         assertThat(response.headers().get("retry-after")).isEqualTo("1");
         assertThat(reported).isEmpty();
+    }
+
+    @Test
+    void aReadyAnswerIsHandedOverAtOnceOnTheCallersThread() {
+        DefaultEventExecutor loop = new DefaultEventExecutor();
+        try {
+            List<Response> got = new ArrayList<>();
+            with(r -> CompletableFuture.completedFuture(Response.of(HttpResponseStatus.OK)))
+                    .answer(request, loop, got::add);
+            assertThat(got).singleElement().extracting(x -> x.status().code()).isEqualTo(200);
+        } finally {
+            loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aLaterAnswerIsHandedOverOnTheConnectionsLoopAndAMissingOneIsA500() throws Exception {
+        DefaultEventExecutor loop = new DefaultEventExecutor();
+        try {
+            for (Response answered : new Response[] {Response.of(HttpResponseStatus.OK), null}) {
+                CompletableFuture<Response> later = new CompletableFuture<>();
+                CompletableFuture<String> handedOver = new CompletableFuture<>();
+                with(r -> later).answer(request, loop, response -> handedOver.complete(
+                        response.status().code() + " on loop " + loop.inEventLoop()));
+                assertThat(handedOver).isNotDone();
+                Thread completer = new Thread(() -> later.complete(answered)); // like the blocking pool
+                completer.start();
+                completer.join();
+                assertThat(handedOver.get(10, TimeUnit.SECONDS))
+                        .isEqualTo((answered != null ? "200" : "500") + " on loop true");
+            }
+        } finally {
+            loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
     }
 }
