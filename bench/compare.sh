@@ -413,11 +413,12 @@ jit_warmup() { # every row's load on Carbon for $jit_warm seconds each, nothing 
     "http://$HOST:$C_PORT/1k.html" >/dev/null 2>&1 || true
   timeout -k 5 $((jit_warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$jit_warm" \
     "https://$HOST:$C_TLS/1k.html" >/dev/null 2>&1 || true
-  for args in "/100k.html -H Accept-Encoding:br" "/100k.html -H Accept-Encoding:gzip" "/1m.bin" "/100k.html" "/1k.html"; do
-    # shellcheck disable=SC2086 # args is a path and its options
-    set -- $args
-    timeout -k 5 $((jit_warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${jit_warm}s" "${@:2}" \
-      "http://$HOST:$C_PORT$1" >/dev/null 2>&1 || true
+  # path|header: wrk takes a header only as "Name: value", with the space.
+  local row path header
+  for row in "/100k.html|Accept-Encoding: br" "/100k.html|Accept-Encoding: gzip" "/1m.bin|" "/100k.html|" "/1k.html|"; do
+    path=${row%%|*} header=${row#*|}
+    timeout -k 5 $((jit_warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${jit_warm}s" \
+      ${header:+-H "$header"} "http://$HOST:$C_PORT$path" >/dev/null 2>&1 || true
   done
 }
 if [ "$jit_warm" -gt 0 ]; then

@@ -26,15 +26,21 @@ final class SnapshotFile {
     private final long length;
     /** The cache's hold plus responses using the channel. */
     private final Holds holds;
+    private final Runnable closed;
 
-    private SnapshotFile(FileChannel channel, long length) {
+    private SnapshotFile(FileChannel channel, long length, Runnable closed) {
         this.channel = channel;
         this.length = length;
+        this.closed = closed;
         this.holds = new Holds(this::close);
     }
 
-    /** Writes {@code content} to a new unlinked file in {@code directory}. Blocking. */
-    static SnapshotFile write(Path directory, ByteBuf content) throws IOException {
+    /**
+     * Writes {@code content} to a new unlinked file in {@code directory}. Blocking.
+     *
+     * @param closed run once the descriptor is closed (after eviction and the last response)
+     */
+    static SnapshotFile write(Path directory, ByteBuf content, Runnable closed) throws IOException {
         Path path = Files.createTempFile(directory, "carbon-cache-", ".tmp");
         try {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -44,7 +50,7 @@ final class SnapshotFile {
                 while (bytes.hasRemaining()) {
                     position += channel.write(bytes, position);
                 }
-                return new SnapshotFile(channel, position);
+                return new SnapshotFile(channel, position, closed);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -76,6 +82,8 @@ final class SnapshotFile {
             channel.close();
         } catch (IOException ignored) {
             // the descriptor is gone either way
+        } finally {
+            closed.run();
         }
     }
 }

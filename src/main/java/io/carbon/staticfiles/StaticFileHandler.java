@@ -202,11 +202,7 @@ public final class StaticFileHandler implements HttpHandler {
             Representation identity = new Representation(file.etag(), file.stat().mtimeSeconds(),
                     file.lastModifiedDate(), file.contentType(), null, file.content().length(), varies,
                     file.okHeaders());
-            if (file.snapshot() != null && !request.secure() && request.protocol().startsWith("HTTP/1")) {
-                // Plain HTTP/1.1: sendfile from the private copy; no copy of the bytes through user space.
-                return answer(request, identity, Contents.snapshot(file.snapshot(), blockingPool));
-            }
-            return answer(request, identity, Contents.memory(file.content()));
+            return answer(request, identity, content(request, file.content(), file.snapshot()));
         }
         CachedVariant variant = cache.variant(key, file, coding);
         if (variant != null) {
@@ -244,7 +240,15 @@ public final class StaticFileHandler implements HttpHandler {
         }
         Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
                 file.contentType(), variant.coding(), variant.bytes().length(), true, variant.okHeaders());
-        return answer(request, rep, Contents.memory(variant.bytes()));
+        return answer(request, rep, content(request, variant.bytes(), variant.snapshot()));
+    }
+
+    /** Plain HTTP/1.1 sends the private copy by sendfile, when there is one; the rest copy from memory. */
+    private FileResponses.Content content(Request request, SharedBytes bytes, SnapshotFile snapshot) {
+        if (snapshot != null && !request.secure() && request.protocol().startsWith("HTTP/1")) {
+            return Contents.snapshot(snapshot, blockingPool);
+        }
+        return Contents.memory(bytes);
     }
 
     private CompletableFuture<Response> answer(Request request, Representation rep, FileResponses.Content content) {
@@ -288,7 +292,11 @@ public final class StaticFileHandler implements HttpHandler {
         CachedFile.Sidecar sidecar = file.sidecars().get(coding);
         if (sidecar != null) {
             ByteBuf bytes = loader.readSidecar(sidecar);
-            return new CachedVariant(file.etag(), coding, bytes == null ? null : new SharedBytes(bytes), sidecar.etag());
+            if (bytes == null) {
+                return new CachedVariant(file.etag(), coding, null, null, sidecar.etag());
+            }
+            return new CachedVariant(file.etag(), coding, new SharedBytes(bytes), loader.snapshot(bytes),
+                    sidecar.etag());
         }
         ByteBuf identity = file.content().all();
         if (identity == null) {
@@ -298,9 +306,9 @@ public final class StaticFileHandler implements HttpHandler {
             ByteBuf compressed = compression.compressors().compress(coding, identity, alloc);
             if (compressed.readableBytes() >= identity.readableBytes()) {
                 compressed.release();
-                return new CachedVariant(file.etag(), coding, null, null);
+                return CachedVariant.notSmaller(file.etag(), coding);
             }
-            return new CachedVariant(file.etag(), coding, new SharedBytes(compressed),
+            return new CachedVariant(file.etag(), coding, new SharedBytes(compressed), loader.snapshot(compressed),
                     ETags.withSuffix(file.etag(), coding.token()));
         } finally {
             identity.release();

@@ -323,6 +323,61 @@ class FileCacheTest {
     }
 
     @Test
+    void bodiesFromTheSnapshotSizeUpGoBySendfileAndSmallerOnesFromMemory() throws Exception {
+        handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
+        byte[] below = new byte[FileLoader.SNAPSHOT_MIN_SIZE - 1];
+        byte[] at = new byte[FileLoader.SNAPSHOT_MIN_SIZE];
+        new java.util.Random(3).nextBytes(at);
+        write("below.bin", below, MTIME);
+        write("at.bin", at, MTIME);
+        get("/below.bin");
+        get("/at.bin");
+        assertThat(fromMemory("/below.bin").body()).isInstanceOf(Body.Bytes.class);
+        Response sent = fromMemory("/at.bin");
+        assertThat(sent.body()).isInstanceOf(Body.FileSegment.class);
+        assertThat(Bodies.bytes(sent.body())).isEqualTo(at);
+    }
+
+    @Test
+    void aLargeCompressedVariantGoesBySendfileFromItsOwnPrivateCopy() throws Exception {
+        handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), true, false);
+        StringBuilder page = new StringBuilder();
+        java.util.Random random = new java.util.Random(5);
+        while (page.length() < 200_000) {
+            page.append("<li class=\"item\">").append(Long.toString(random.nextLong(), 36)).append("</li>\n");
+        }
+        byte[] content = page.toString().getBytes(StandardCharsets.UTF_8);
+        write("list.html", content, MTIME);
+        Response first = get("/list.html", "Accept-Encoding", "gzip");
+        assertThat(gunzip(first)).isEqualTo(content);
+        Response cached = fromMemory("/list.html", "Accept-Encoding", "gzip");
+        assertThat(cached.headers().get("content-encoding")).isEqualTo("gzip");
+        assertThat(Integer.parseInt(cached.headers().get("content-length"))).as("worth a copy")
+                .isGreaterThanOrEqualTo(FileLoader.SNAPSHOT_MIN_SIZE);
+        assertThat(cached.body()).as("sendfile from the variant's copy").isInstanceOf(Body.FileSegment.class);
+        Body.FileSegment segment = (Body.FileSegment) cached.body();
+        assertThat(segment.length()).isEqualTo(Long.parseLong(cached.headers().get("content-length")));
+        assertThat(gunzip(cached)).isEqualTo(content);
+        Response range = fromMemory("/list.html", "Accept-Encoding", "gzip", "Range", "bytes=0-1");
+        assertThat(range.status().code()).isEqualTo(206);
+        assertThat(Bodies.bytes(range.body())).as("a range of the coded bytes").containsExactly(0x1f, 0x8b);
+
+        CompletableFuture<Response> tls = handler.handle(Request.of(HttpMethod.GET, "/list.html",
+                new DefaultHttpHeaders().add("Accept-Encoding", "gzip"), "HTTP/1.1",
+                new InetSocketAddress("127.0.0.1", 1), true));
+        responses.add(tls.get());
+        assertThat(tls.get().body()).as("TLS: from memory").isInstanceOf(Body.Bytes.class);
+        assertThat(gunzip(tls.get())).isEqualTo(content);
+
+        handler.clearCache();
+        for (Response response : responses) {
+            response.body().release();
+        }
+        responses.clear();
+        assertThat(segment.channel().isOpen()).as("closed once evicted and sent").isFalse();
+    }
+
+    @Test
     void overTlsAndHttp2TheSameFileIsSentFromMemory() throws Exception {
         handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
         write("large.bin", new byte[100 * 1024], MTIME);
