@@ -47,6 +47,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        NettyDefaults.apply(System.getProperties()); // before any Netty class loads
         int status = run(args, System.getenv(), System.out, System.err);
         if (status != Integer.MIN_VALUE) {
             System.exit(status);

@@ -1,0 +1,27 @@
+package io.carbon.cli;
+
+import java.util.Properties;
+
+/**
+ * Netty settings Carbon chooses for itself, set before the first Netty class loads; a {@code -D} on the java
+ * command line wins.
+ *
+ * <p>{@code io.netty.allocator.lowMemory=false}: Netty takes a heap limit of 512 MiB or less
+ * ({@code carbon.service} runs with {@code -Xmx512m}) as a small machine, and then gives all event loops one
+ * shared buffer pool instead of one each. Carbon keeps its heap small on purpose (cached files live in direct
+ * memory, up to {@code MaxDirectMemorySize}), so the heap limit says nothing about the memory there is. The
+ * shared pool cost 7% more CPU per request on wrk 1 KB and 15% on h2load (184k against 212k req/s), same
+ * machine, same JVM options otherwise.
+ */
+final class NettyDefaults {
+
+    static final String LOW_MEMORY_ALLOCATOR = "io.netty.allocator.lowMemory";
+
+    private NettyDefaults() {
+    }
+
+    /** Sets Carbon's defaults in {@code properties} (the system properties) where nothing is set yet. */
+    static void apply(Properties properties) {
+        properties.putIfAbsent(LOW_MEMORY_ALLOCATOR, "false");
+    }
+}

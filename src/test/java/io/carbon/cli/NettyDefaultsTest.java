@@ -1,0 +1,25 @@
+package io.carbon.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class NettyDefaultsTest {
+
+    @Test
+    void eachEventLoopKeepsItsOwnBufferPoolWhateverTheHeapLimit() {
+        Properties properties = new Properties();
+        NettyDefaults.apply(properties);
+        assertThat(properties.getProperty(NettyDefaults.LOW_MEMORY_ALLOCATOR)).isEqualTo("false");
+    }
+
+    @Test
+    void aSettingGivenOnTheCommandLineWins() {
+        Properties properties = new Properties();
+        properties.setProperty(NettyDefaults.LOW_MEMORY_ALLOCATOR, "true");
+        NettyDefaults.apply(properties);
+        assertThat(properties.getProperty(NettyDefaults.LOW_MEMORY_ALLOCATOR)).isEqualTo("true");
+    }
+}
