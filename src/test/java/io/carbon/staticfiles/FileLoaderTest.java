@@ -69,6 +69,14 @@ class FileLoaderTest {
     }
 
     @Test
+    void aCopyThatCannotBeWrittenServesFromMemoryAndHoldsNoPlace() {
+        FileLoader loader = new FileLoader(path -> FileChannel.open(path, StandardOpenOption.READ), new MimeTypes(),
+                io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, directory.resolve("gone"), 1);
+        assertThat(loader.snapshot(body(FileLoader.SNAPSHOT_MIN_SIZE))).as("no such directory").isNull();
+        assertThat(loader.openSnapshots()).isZero();
+    }
+
+    @Test
     void theDefaultBoundIsAQuarterOfTheDescriptorLimit() {
         assertThat(FileLoader.snapshotLimit()).isGreaterThanOrEqualTo(FileLoader.MIN_SNAPSHOTS);
     }
