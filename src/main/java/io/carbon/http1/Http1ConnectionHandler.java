@@ -317,7 +317,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             // A cached file's 200: its head is copied as rendered, with this second's standard lines.
             byte[] connection = close ? CONNECTION_CLOSE : http10 ? CONNECTION_KEEP_ALIVE : null;
             sent = new Sent(ResponseWriter.writePrepared(ctx, wire, new byte[][] {response.prepared().http1Lines(),
-                    exchanges.finisher().standardHttp1Lines(secure), connection}, response.body(), !request.isHead()),
+                    exchanges.finisher().standardHttp1Lines(secure), connection}, response.body(), !request.isHead(), close),
                     200, close);
         } else {
             sent = finishAndWrite(request, response, close, http10);
@@ -378,7 +378,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
-        return new Sent(ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure),
+        return new Sent(ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure, close),
                 code, close);
     }
 
