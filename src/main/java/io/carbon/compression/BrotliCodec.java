@@ -27,10 +27,7 @@ final class BrotliCodec {
     /** Library default window (lgwin 22, 4 MiB); -1 leaves it to the library. */
     private static final int DEFAULT_WINDOW = -1;
 
-    private final int quality;
-
-    BrotliCodec(int quality) {
-        this.quality = quality;
+    private BrotliCodec() {
     }
 
     /**
@@ -50,7 +47,8 @@ final class BrotliCodec {
         }
     }
 
-    ByteBuf compress(ByteBuf input, ByteBufAllocator alloc) {
+    /** @param quality 0–11 */
+    static ByteBuf compress(ByteBuf input, ByteBufAllocator alloc, int quality) {
         int length = input.readableBytes();
         ByteBuf output = OutputBuffers.forBound(alloc, maxCompressedSize(length));
         EncoderJNI.Wrapper encoder = null;

@@ -23,10 +23,7 @@ import java.util.Optional;
  */
 final class ZstdCodec {
 
-    private final int level;
-
-    ZstdCodec(int level) {
-        this.level = level;
+    private ZstdCodec() {
     }
 
     /**
@@ -43,7 +40,8 @@ final class ZstdCodec {
         }
     }
 
-    ByteBuf compress(ByteBuf input, ByteBufAllocator alloc) {
+    /** @param level 1–19 */
+    static ByteBuf compress(ByteBuf input, ByteBufAllocator alloc, int level) {
         int length = input.readableBytes();
         ByteBuf output = OutputBuffers.forBound(alloc, Zstd.compressBound(length));
         ByteBuf source = input;

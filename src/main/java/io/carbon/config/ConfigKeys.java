@@ -116,11 +116,11 @@ final class ConfigKeys {
             "content codings Carbon produces, in order of preference", c -> c.compression().encodings());
     static final Key<Integer> COMPRESSION_LEVEL_GZIP = new Key<>("compression_level_gzip", "6",
             ValueTypes.integer(1, 9), "gzip level (1 fastest, 9 smallest)", c -> c.compression().gzipLevel());
-    static final Key<Integer> COMPRESSION_LEVEL_BROTLI = new Key<>("compression_level_brotli", "6",
-            ValueTypes.integer(0, 11), "Brotli quality (0 fastest, 11 smallest)",
+    static final Key<Integer> COMPRESSION_LEVEL_BROTLI = new Key<>("compression_level_brotli", "11",
+            ValueTypes.integer(0, 11), "Brotli quality (0 fastest, 11 smallest; above 5, applied in the background)",
             c -> c.compression().brotliLevel());
     static final Key<Integer> COMPRESSION_LEVEL_ZSTD = new Key<>("compression_level_zstd", "6",
-            ValueTypes.integer(1, 19), "zstd level (1 fastest, 19 smallest)", c -> c.compression().zstdLevel());
+            ValueTypes.integer(1, 19), "zstd level (1 fastest, 19 smallest; above 9, applied in the background)", c -> c.compression().zstdLevel());
     static final Key<List<String>> COMPRESSION_TYPES = new Key<>("compression_types",
             "text/*,application/javascript,application/json,application/*+json,application/xml,"
                     + "application/*+xml,image/svg+xml,application/wasm",

@@ -11,18 +11,21 @@ import io.carbon.compression.ContentCoding;
  * @param bytes        the coded bytes; null when coding did not make the file smaller (then it is never sent)
  * @param snapshot     a private copy of them on disk for sendfile, or null (small, or no room for one)
  * @param etag         its own strong ETag (RFC 9110 §8.8.3: differs from the identity one)
+ * @param interim      true when made at a quicker level than the configured one, to be replaced by the
+ *                     configured level's bytes (under another ETag) once they are made in the background
  * @param okHeaders    its rendered 200 fields
  */
 record CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, SnapshotFile snapshot, String etag,
-                     OkHeaders okHeaders) implements CacheEntry {
+                     boolean interim, OkHeaders okHeaders) implements CacheEntry {
 
-    CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, SnapshotFile snapshot, String etag) {
-        this(identityEtag, coding, bytes, snapshot, etag, new OkHeaders());
+    CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, SnapshotFile snapshot, String etag,
+                  boolean interim) {
+        this(identityEtag, coding, bytes, snapshot, etag, interim, new OkHeaders());
     }
 
     /** A coding that made the file no smaller: remembered so it is not tried again, never sent. */
     static CachedVariant notSmaller(String identityEtag, ContentCoding coding) {
-        return new CachedVariant(identityEtag, coding, null, null, null);
+        return new CachedVariant(identityEtag, coding, null, null, null, false);
     }
 
     boolean worthSending() {

@@ -1,6 +1,7 @@
 package io.carbon.staticfiles;
 
 import io.carbon.compression.AcceptEncoding;
+import io.carbon.compression.CompressionException;
 import io.carbon.compression.Compressors;
 import io.carbon.compression.ContentCoding;
 import io.carbon.config.CompressionConfig;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -85,6 +87,8 @@ public final class StaticFileHandler implements HttpHandler {
     private final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
     /** Variants being made now, so a burst of requests compresses a file once, not once per request. */
     private final Map<String, CompletableFuture<CachedVariant>> variantsInFlight = new ConcurrentHashMap<>();
+    /** Interim variants being remade at the configured level now. */
+    private final Set<String> refining = ConcurrentHashMap.newKeySet();
 
     public StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionConfig compression,
                              Executor blockingPool) {
@@ -240,7 +244,12 @@ public final class StaticFileHandler implements HttpHandler {
         }
         Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
                 file.contentType(), variant.coding(), variant.bytes().length(), true, variant.okHeaders());
-        return answer(request, rep, content(request, variant.bytes(), variant.snapshot()));
+        CompletableFuture<Response> answer = answer(request, rep, content(request, variant.bytes(), variant.snapshot()));
+        if (variant.interim()) {
+            // After this response holds its bytes: the refined variant replaces (and frees) the interim one.
+            refineLater(key, file, variant);
+        }
+        return answer;
     }
 
     /** Plain HTTP/1.1 sends the private copy by sendfile, when there is one; the rest copy from memory. */
@@ -287,29 +296,80 @@ public final class StaticFileHandler implements HttpHandler {
         return mine;
     }
 
-    /** Reads the sidecar, or compresses the cached bytes; blocking, CPU-heavy. */
+    /**
+     * Remakes an interim variant at the configured level, in the background, and caches it in its place;
+     * once per variant at a time. A full pool only delays it: the next request for the variant asks again.
+     * The configured level's bytes are cached when smaller than the interim ones; otherwise (tiny or very
+     * repetitive files, where brotli 11 can come out a few bytes longer than 5) the quick level's bytes are
+     * made again as final. Should the library fail at the configured level, the quick level's bytes become
+     * final too, so the failure is not retried on every request, and the exception goes on to the pool
+     * thread's handler (standard error, the journal under systemd).
+     */
+    private void refineLater(String key, CachedFile file, CachedVariant interim) {
+        String flightKey = FileCache.variantKey(key, interim.coding()) + '\0' + file.etag();
+        if (!refining.add(flightKey)) {
+            return;
+        }
+        ContentCoding coding = interim.coding();
+        Compressors compressors = compression.compressors();
+        try {
+            blockingPool.execute(() -> {
+                try {
+                    CachedVariant refined = compressed(file, coding, compressors.level(coding), false);
+                    if (refined.worthSending() && refined.bytes().length() >= interim.bytes().length()) {
+                        refined.evict();
+                        refined = compressed(file, coding, compressors.quickLevel(coding), false);
+                    }
+                    cache.putVariant(key, refined);
+                } catch (Contents.Evicted e) {
+                    // The file left the cache: its next variant is made anew.
+                } catch (CompressionException e) {
+                    cache.putVariant(key, compressed(file, coding, compressors.quickLevel(coding), false));
+                    throw e;
+                } finally {
+                    refining.remove(flightKey);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            refining.remove(flightKey);
+        }
+    }
+
+    /**
+     * Reads the sidecar, or compresses the cached bytes at the quick level (interim when below the configured
+     * one); blocking, CPU-heavy.
+     */
     private CachedVariant makeVariant(CachedFile file, ContentCoding coding) throws IOException {
         CachedFile.Sidecar sidecar = file.sidecars().get(coding);
         if (sidecar != null) {
             ByteBuf bytes = loader.readSidecar(sidecar);
             if (bytes == null) {
-                return new CachedVariant(file.etag(), coding, null, null, sidecar.etag());
+                return new CachedVariant(file.etag(), coding, null, null, sidecar.etag(), false);
             }
             return new CachedVariant(file.etag(), coding, new SharedBytes(bytes), loader.snapshot(bytes),
-                    sidecar.etag());
+                    sidecar.etag(), false);
         }
+        int quick = compression.compressors().quickLevel(coding);
+        return compressed(file, coding, quick, quick < compression.compressors().level(coding));
+    }
+
+    /**
+     * Compresses the cached bytes at {@code level}; an interim variant's ETag names its level, so that the
+     * final one's differs. Blocking, CPU-heavy.
+     */
+    private CachedVariant compressed(CachedFile file, ContentCoding coding, int level, boolean interim) {
         ByteBuf identity = file.content().all();
         if (identity == null) {
             throw new Contents.Evicted();
         }
         try {
-            ByteBuf compressed = compression.compressors().compress(coding, identity, alloc);
+            ByteBuf compressed = compression.compressors().compress(coding, level, identity, alloc);
             if (compressed.readableBytes() >= identity.readableBytes()) {
                 compressed.release();
                 return CachedVariant.notSmaller(file.etag(), coding);
             }
             return new CachedVariant(file.etag(), coding, new SharedBytes(compressed), loader.snapshot(compressed),
-                    ETags.withSuffix(file.etag(), coding.token()));
+                    ETags.withSuffix(file.etag(), interim ? coding.token() + level : coding.token()), interim);
         } finally {
             identity.release();
         }

@@ -124,7 +124,7 @@ class DefaultsAndDescribeTest {
                 "enable_compression = true",
                 "compression = br,zstd,gzip",
                 "compression_level_gzip = 6",
-                "compression_level_brotli = 6",
+                "compression_level_brotli = 11",
                 "compression_level_zstd = 6",
                 "compression_types = text/*,application/javascript,application/json,application/*+json,"
                         + "application/xml,application/*+xml,image/svg+xml,application/wasm",
