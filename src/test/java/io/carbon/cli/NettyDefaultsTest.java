@@ -16,10 +16,19 @@ class NettyDefaultsTest {
     }
 
     @Test
+    void theLeakDetectorSamplesOneBufferIn4096() {
+        Properties properties = new Properties();
+        NettyDefaults.apply(properties);
+        assertThat(properties.getProperty(NettyDefaults.LEAK_SAMPLING_INTERVAL)).isEqualTo("4096");
+    }
+
+    @Test
     void aSettingGivenOnTheCommandLineWins() {
         Properties properties = new Properties();
         properties.setProperty(NettyDefaults.LOW_MEMORY_ALLOCATOR, "true");
+        properties.setProperty(NettyDefaults.LEAK_SAMPLING_INTERVAL, "1");
         NettyDefaults.apply(properties);
         assertThat(properties.getProperty(NettyDefaults.LOW_MEMORY_ALLOCATOR)).isEqualTo("true");
+        assertThat(properties.getProperty(NettyDefaults.LEAK_SAMPLING_INTERVAL)).isEqualTo("1");
     }
 }
