@@ -341,7 +341,7 @@ public final class CarbonServer {
             blockingPool.shutdownNow();
         }
         if (staticFiles != null) {
-            staticFiles.clearCache(); // frees the cached bytes now rather than at the next GC
+            staticFiles.close(); // frees the cached bytes now rather than at the next GC
         }
         if (accessLog != null) {
             accessLog.close();

@@ -16,6 +16,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,11 +32,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -53,6 +57,9 @@ import java.util.function.LongSupplier;
  * future exceptionally, and {@link io.carbon.http.Exchanges} answers 500 (logged) or 503 with Retry-After.
  */
 public final class StaticFileHandler implements HttpHandler {
+
+    /** Interim variants waiting to be remade at the configured level, at most. */
+    private static final int REFINE_QUEUE = 256;
 
     /** Opens a file for reading; replaceable in tests (e.g. to simulate permission denied as root). */
     @FunctionalInterface
@@ -89,6 +96,12 @@ public final class StaticFileHandler implements HttpHandler {
     private final Map<String, CompletableFuture<CachedVariant>> variantsInFlight = new ConcurrentHashMap<>();
     /** Interim variants being remade at the configured level now. */
     private final Set<String> refining = ConcurrentHashMap.newKeySet();
+    /**
+     * Where interim variants are remade: a thread of its own, so that seconds of Brotli 11 on large files never
+     * hold up the blocking pool's opens and reads; its queue is bounded, and a variant it has no room for is
+     * asked for again by its next request. The thread ends when idle.
+     */
+    private final ThreadPoolExecutor refiner = newRefiner();
 
     public StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionConfig compression,
                              Executor blockingPool) {
@@ -122,6 +135,19 @@ public final class StaticFileHandler implements HttpHandler {
                     reason -> warnings.add(coding.token() + " compression unavailable: " + reason));
         }
         return warnings;
+    }
+
+    private static ThreadPoolExecutor newRefiner() {
+        ThreadPoolExecutor refiner = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(REFINE_QUEUE), new DefaultThreadFactory("carbon-refine", true));
+        refiner.allowCoreThreadTimeOut(true);
+        return refiner;
+    }
+
+    /** Stops remaking variants and forgets every cached file (shutdown). */
+    public void close() {
+        refiner.shutdownNow();
+        clearCache();
     }
 
     /** Forgets every cached file (reload, shutdown); bytes still being sent are freed when sent. */
@@ -297,12 +323,12 @@ public final class StaticFileHandler implements HttpHandler {
     }
 
     /**
-     * Remakes an interim variant at the configured level, in the background, and caches it in its place;
-     * once per variant at a time. A full pool only delays it: the next request for the variant asks again.
+     * Remakes an interim variant at the configured level, on the {@link #refiner}, and caches it in its place;
+     * once per variant at a time. A full queue only delays it: the next request for the variant asks again.
      * The configured level's bytes are cached when smaller than the interim ones; otherwise (tiny or very
      * repetitive files, where brotli 11 can come out a few bytes longer than 5) the quick level's bytes are
      * made again as final. Should the library fail at the configured level, the quick level's bytes become
-     * final too, so the failure is not retried on every request, and the exception goes on to the pool
+     * final too, so the failure is not retried on every request, and the exception goes on to the refiner
      * thread's handler (standard error, the journal under systemd).
      */
     private void refineLater(String key, CachedFile file, CachedVariant interim) {
@@ -313,7 +339,7 @@ public final class StaticFileHandler implements HttpHandler {
         ContentCoding coding = interim.coding();
         Compressors compressors = compression.compressors();
         try {
-            blockingPool.execute(() -> {
+            refiner.execute(() -> {
                 try {
                     CachedVariant refined = compressed(file, coding, compressors.level(coding), false);
                     if (refined.worthSending() && refined.bytes().length() >= interim.bytes().length()) {

@@ -74,7 +74,7 @@ class FileCacheTest {
         for (Response response : responses) {
             response.body().release();
         }
-        handler.clearCache();
+        handler.close();
         pool.shutdownNow();
         assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
         synchronized (opened) {
@@ -480,6 +480,9 @@ class FileCacheTest {
         assertThat(quick.headers().get("content-encoding")).as(quick.status() + " " + quick.headers()).isEqualTo("br");
         assertThat(quick.headers().get("etag")).as("brotli 5 first").endsWith("-br5\"");
         assertThat(unbrotli(quick)).isEqualTo(page);
+        // The slow level runs on a thread of its own, never on the pool that opens and reads files.
+        pool.shutdown();
+        assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
 
         Response refined = fromMemory("/app.css", "Accept-Encoding", "br");
         for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -542,10 +545,6 @@ class FileCacheTest {
         Response first = get("/app.css", "Accept-Encoding", "br");
         assertThat(first.headers().get("etag")).endsWith("-br\"");
         assertThat(unbrotli(first)).isEqualTo(TEXT.getBytes(StandardCharsets.UTF_8));
-        pool.shutdown();
-        assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(fromMemory("/app.css", "Accept-Encoding", "br").headers().get("etag"))
-                .as("nothing was remade").isEqualTo(first.headers().get("etag"));
     }
 
     @Test
