@@ -120,7 +120,8 @@ final class ConfigKeys {
             ValueTypes.integer(0, 11), "Brotli quality (0 fastest, 11 smallest; above 5, applied in the background)",
             c -> c.compression().brotliLevel());
     static final Key<Integer> COMPRESSION_LEVEL_ZSTD = new Key<>("compression_level_zstd", "6",
-            ValueTypes.integer(1, 19), "zstd level (1 fastest, 19 smallest; above 9, applied in the background)", c -> c.compression().zstdLevel());
+            ValueTypes.integer(1, 19), "zstd level (1 fastest, 19 smallest; above 9, applied in the background)",
+            c -> c.compression().zstdLevel());
     static final Key<List<String>> COMPRESSION_TYPES = new Key<>("compression_types",
             "text/*,application/javascript,application/json,application/*+json,application/xml,"
                     + "application/*+xml,image/svg+xml,application/wasm",

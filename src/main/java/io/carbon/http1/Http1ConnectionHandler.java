@@ -316,8 +316,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 && ResponseWriter.preparable(response.body(), !secure)) {
             // A cached file's 200: its head is copied as rendered, with this second's standard lines.
             byte[] connection = close ? CONNECTION_CLOSE : http10 ? CONNECTION_KEEP_ALIVE : null;
-            sent = new Sent(ResponseWriter.writePrepared(ctx, wire, new byte[][] {response.prepared().http1Lines(),
-                    exchanges.finisher().standardHttp1Lines(secure), connection}, response.body(), !request.isHead(), close),
+            byte[][] lines = {response.prepared().http1Lines(), exchanges.finisher().standardHttp1Lines(secure),
+                connection};
+            sent = new Sent(ResponseWriter.writePrepared(ctx, wire, lines, response.body(), !request.isHead(), close),
                     200, close);
         } else {
             sent = finishAndWrite(request, response, close, http10);
@@ -378,8 +379,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
-        return new Sent(ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure, close),
-                code, close);
+        return new Sent(ResponseWriter.write(ctx, finished.status(), headers, finished.body(), withBody, !secure,
+                close), code, close);
     }
 
     /**

@@ -50,7 +50,9 @@ import java.util.function.LongSupplier;
  * slice of cached bytes, no system call. Everything that touches the disk (resolving symlinks, stat, open,
  * read, compressing) runs on the bounded blocking pool: cold files, files due for revalidation, files above
  * {@code cache_max_file_size} (sent by sendfile, or in chunks read on the pool), and compressed variants,
- * which are made once per file version and then kept beside the file in the cache.
+ * which are made once per file version and then kept beside the file in the cache. A slow compression level
+ * is made in two steps: a quick level answers the first request, and the configured one replaces it later,
+ * made on a thread of its own (the refiner) so that it never holds up the pool's file reads.
  *
  * <p>Errors (400, 403, 404, 406, 412, 416, 500) and the 301 directory redirect are {@code Response.of(status)}
  * with an empty body: the branch adds the error page. Failures (a bug, the pool being full) complete the
@@ -270,7 +272,8 @@ public final class StaticFileHandler implements HttpHandler {
         }
         Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
                 file.contentType(), variant.coding(), variant.bytes().length(), true, variant.okHeaders());
-        CompletableFuture<Response> answer = answer(request, rep, content(request, variant.bytes(), variant.snapshot()));
+        CompletableFuture<Response> answer = answer(request, rep,
+                content(request, variant.bytes(), variant.snapshot()));
         if (variant.interim()) {
             // After this response holds its bytes: the refined variant replaces (and frees) the interim one.
             refineLater(key, file, variant);
