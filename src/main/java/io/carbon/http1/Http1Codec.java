@@ -28,6 +28,11 @@ public final class Http1Codec extends CombinedChannelDuplexHandler<StrictRequest
                 new HttpResponseEncoder());
     }
 
+    /** True while part of a request head has arrived and the rest has not (the header timeout runs). */
+    public boolean headStarted() {
+        return inboundHandler().headStarted();
+    }
+
     @Override
     public void upgradeFrom(ChannelHandlerContext ctx) {
         ctx.pipeline().remove(this);

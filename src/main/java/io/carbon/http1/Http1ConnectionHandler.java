@@ -90,8 +90,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     /** A request was refused with bytes of it maybe still unread: close gently (see {@link #lingeringClose}). */
     private boolean linger;
-    private boolean decodedThisRead;
-    private boolean partialHead;
     /** Makes Netty's h2c Upgrade handler, or null where h2c is off (TLS, or HTTP/2 disabled). */
     private Supplier<? extends ChannelHandler> h2cUpgrade;
     private boolean firstHeadSeen;
@@ -103,6 +101,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private Timer timer = Timer.NONE;
     private long deadlineNanos;
     private ScheduledFuture<?> timeoutTask;
+    /** When {@link #timeoutTask} runs; a deadline earlier than this needs a new task. */
+    private long taskDueNanos;
 
     /** @param websockets null when WebSocket is off */
     public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure,
@@ -134,7 +134,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        decodedThisRead = true;
         if (msg instanceof HttpRequest head && handToH2cUpgrade(head, msg)) {
             return;
         }
@@ -151,7 +150,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onHead(HttpRequest head) {
-        partialHead = false;
         disarm();
         RequestHeadParser.Result parsed = RequestHeadParser.parse(head, remote, secure);
         if (parsed.failed()) {
@@ -232,6 +230,16 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onBody(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            // RFC 9112 §7.1: a chunk size that overflows, a bare-LF chunk line, garbage where a chunk ends. The
+            // body is not what the client meant, so nothing is acted on (no publish), and the framing of
+            // whatever follows cannot be trusted: 400, then close.
+            kept = null;
+            Request request = receiving;
+            receiving = null;
+            rejectAndClose(HttpResponseStatus.BAD_REQUEST, request);
+            return;
+        }
         receivedBodyBytes += content.content().readableBytes();
         if (receivedBodyBytes > bodyLimit) {
             kept = null;
@@ -264,15 +272,18 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!decodedThisRead && !inputClosed && receiving == null && !responding && ready.isEmpty()) {
-            // Bytes arrived but no complete head yet: the head must be complete within header_timeout.
-            if (!partialHead) {
-                partialHead = true;
-                arm(Timer.HEADER, config.headerTimeout().toNanos());
-            }
+        if (timer != Timer.HEADER && !inputClosed && receiving == null && !responding && ready.isEmpty()
+                && headStarted()) {
+            // The first bytes of a head arrived: the whole head must follow within header_timeout, however
+            // long the connection was idle before (a slowloris client gets no keep-alive time on top).
+            arm(Timer.HEADER, config.headerTimeout().toNanos());
         }
-        decodedThisRead = false;
         ctx.fireChannelReadComplete();
+    }
+
+    /** True while part of a request head has arrived and the rest has not. */
+    private boolean headStarted() {
+        return wire != null && wire.handler() instanceof Http1Codec codec && codec.headStarted();
     }
 
     private void respondToNext() {
@@ -348,6 +359,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
             } else if (!ready.isEmpty()) {
                 respondToNext();
+            } else if (receiving == null && headStarted()) {
+                // A pipelined head arrived in part while this response was written.
+                arm(Timer.HEADER, config.headerTimeout().toNanos());
             } else if (receiving == null) {
                 arm(Timer.KEEP_ALIVE, config.keepAliveTimeout().toNanos());
             }
@@ -500,9 +514,19 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void arm(Timer kind, long timeoutNanos) {
         timer = kind;
         deadlineNanos = System.nanoTime() + timeoutNanos;
-        if (timeoutTask == null) {
-            timeoutTask = ctx.executor().schedule(this::onTimer, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (timeoutTask != null && deadlineNanos - taskDueNanos < 0) {
+            // A shorter deadline than the one the task waits for (a head starting on a keep-alive connection).
+            timeoutTask.cancel(false);
+            timeoutTask = null;
         }
+        if (timeoutTask == null) {
+            schedule(timeoutNanos);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        taskDueNanos = System.nanoTime() + delayNanos;
+        timeoutTask = ctx.executor().schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void disarm() {
@@ -516,10 +540,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         long remaining = deadlineNanos - System.nanoTime();
         if (remaining > 0) {
-            timeoutTask = ctx.executor().schedule(this::onTimer, remaining, TimeUnit.NANOSECONDS);
+            schedule(remaining);
             return;
         }
-        if (timer == Timer.HEADER && (partialHead || receiving != null)) {
+        if (timer == Timer.HEADER && (headStarted() || receiving != null)) {
             // RFC 9110 §15.5.9: tell the client why, then close.
             rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, receiving != null ? receiving
                     : Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), "HTTP/1.1", remote, secure));

@@ -102,7 +102,11 @@ final class RequestHeadParser {
     static Result parse(HttpRequest head, InetSocketAddress remote, boolean secure) {
         DecoderResult decoded = head.decoderResult();
         if (decoded.isFailure()) {
-            return decoderFailure(decoded.cause());
+            // Netty refuses some transfer codings it cannot frame; RFC 9112 §6.1 says which status that is.
+            Result framing = decoded.cause() instanceof TooLongHttpLineException
+                    || decoded.cause() instanceof TooLongHttpHeaderException ? null
+                    : checkFraming(head.headers(), head.protocolVersion().minorVersion() == 0);
+            return framing != null ? framing : decoderFailure(decoded.cause());
         }
         HttpVersion version = head.protocolVersion();
         // RFC 9110 §2.5: a higher minor version of HTTP/1 is answered as the highest we implement.
