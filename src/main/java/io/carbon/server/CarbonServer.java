@@ -92,7 +92,7 @@ public final class CarbonServer {
         finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
                 ErrorPages.load(config.files().wwwPath()));
         staticFiles = new StaticFileHandler(config.files(), cacheWithinDirectMemory(config.cache()),
-                config.compression(), blockingPool);
+                config.compression(), blockingPool, log::warn);
         staticFiles.warnings().forEach(log::warn);
         websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers) : null;
         Router router = new Router(staticFiles, websockets);

@@ -40,6 +40,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -54,9 +55,11 @@ import java.util.function.LongSupplier;
  * is made in two steps: a quick level answers the first request, and the configured one replaces it later,
  * made on a thread of its own (the refiner) so that it never holds up the pool's file reads.
  *
- * <p>Errors (400, 403, 404, 406, 412, 416, 500) and the 301 directory redirect are {@code Response.of(status)}
- * with an empty body: the branch adds the error page. Failures (a bug, the pool being full) complete the
- * future exceptionally, and {@link io.carbon.http.Exchanges} answers 500 (logged) or 503 with Retry-After.
+ * <p>Errors (400, 403, 404, 406, 412, 416, 503) and the 301 directory redirect are {@code Response.of(status)}
+ * with an empty body: the branch adds the error page. Running out of file descriptors is a 503 with
+ * Retry-After, logged at most once per interval through {@code warnings} (see {@link OutOfDescriptors}).
+ * Failures (a disk error such as EIO, a bug, the pool being full) complete the future exceptionally, and
+ * {@link io.carbon.http.Exchanges} answers 500, logged with the request and the cause, or 503 with Retry-After.
  */
 public final class StaticFileHandler implements HttpHandler {
 
@@ -93,6 +96,7 @@ public final class StaticFileHandler implements HttpHandler {
     private final long maxCachedFileSize;
     private final FileLoader loader;
     private final CompressionPolicy compression;
+    private final OutOfDescriptors outOfDescriptors;
     private final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
     /** Variants being made now, so a burst of requests compresses a file once, not once per request. */
     private final Map<String, CompletableFuture<CachedVariant>> variantsInFlight = new ConcurrentHashMap<>();
@@ -105,17 +109,18 @@ public final class StaticFileHandler implements HttpHandler {
      */
     private final ThreadPoolExecutor refiner = newRefiner();
 
+    /** @param warnings the server log's warnings: running out of file descriptors, at most once per interval */
     public StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionConfig compression,
-                             Executor blockingPool) {
+                             Executor blockingPool, Consumer<String> warnings) {
         this(config, cacheConfig, new CompressionPolicy(compression, new Compressors(compression.gzipLevel(),
                         compression.brotliLevel(), compression.zstdLevel())), blockingPool, new MimeTypes(),
                 p -> FileChannel.open(p, StandardOpenOption.READ), () -> System.currentTimeMillis() / 1000L,
-                System::nanoTime);
+                System::nanoTime, warnings);
     }
 
     StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionPolicy compression,
                       Executor blockingPool, MimeTypes mimeTypes, FileOpener opener, LongSupplier nowSeconds,
-                      LongSupplier nanoClock) {
+                      LongSupplier nanoClock, Consumer<String> warnings) {
         this.config = config;
         this.blockingPool = blockingPool;
         this.resolver = new PathResolver(config);
@@ -126,6 +131,7 @@ public final class StaticFileHandler implements HttpHandler {
         this.maxCachedFileSize = cacheConfig.maxFileSize();
         this.loader = new FileLoader(opener, mimeTypes, alloc, FileLoader.snapshotDirectory());
         this.compression = compression;
+        this.outOfDescriptors = new OutOfDescriptors(warnings, nanoClock);
     }
 
     /** Why a configured coding cannot be produced here (a native library failed to load), for the log. */
@@ -245,7 +251,10 @@ public final class StaticFileHandler implements HttpHandler {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
-                return cause instanceof Contents.Evicted ? diskOnly(request, key)
+                if (cause instanceof Contents.Evicted) {
+                    return diskOnly(request, key);
+                }
+                return OutOfDescriptors.matches(cause) ? done(outOfDescriptors.refuse(request, cause))
                         : CompletableFuture.<Response>failedFuture(cause);
             }
             CompletableFuture<Response> answer = withVariant(request, key, file, candidates, made);
@@ -428,7 +437,7 @@ public final class StaticFileHandler implements HttpHandler {
             }
             return done(Response.of(HttpResponseStatus.NOT_FOUND));
         } catch (IOException e) {
-            return done(errorFor(e));
+            return failed(request, e);
         }
         if (target instanceof StatusTarget status) {
             if (cached && status.status().equals(HttpResponseStatus.NOT_FOUND)) {
@@ -451,7 +460,7 @@ public final class StaticFileHandler implements HttpHandler {
         } catch (NoSuchFileException | NotDirectoryException e) {
             return done(Response.of(HttpResponseStatus.NOT_FOUND)); // removed while we read it
         } catch (IOException e) {
-            return done(errorFor(e));
+            return failed(request, e);
         }
     }
 
@@ -649,14 +658,22 @@ public final class StaticFileHandler implements HttpHandler {
         return Arrays.copyOf(buffer.array(), buffer.position());
     }
 
-    private static Response errorFor(IOException e) {
+    /**
+     * The answer to a disk error: 403 and 404 for what the request asked for, 503 when descriptors ran out.
+     * Anything else (EIO, ESTALE, ...) is a fault the operator must see, so it fails the future and
+     * {@link io.carbon.http.Exchanges} logs it, with the request and the cause, before answering 500.
+     */
+    private CompletableFuture<Response> failed(Request request, IOException e) {
         if (e instanceof AccessDeniedException) {
-            return Response.of(HttpResponseStatus.FORBIDDEN);
+            return done(Response.of(HttpResponseStatus.FORBIDDEN));
         }
         if (e instanceof NoSuchFileException || e instanceof NotDirectoryException) {
-            return Response.of(HttpResponseStatus.NOT_FOUND); // removed while we looked, or a/b with a a file
+            return done(Response.of(HttpResponseStatus.NOT_FOUND)); // removed while we looked, or a/b with a a file
         }
-        return Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+        if (OutOfDescriptors.matches(e)) {
+            return done(outOfDescriptors.refuse(request, e));
+        }
+        return CompletableFuture.failedFuture(e);
     }
 
     private static void closeQuietly(FileChannel channel) {

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +30,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -37,6 +39,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +64,9 @@ class FileCacheTest {
     final AtomicInteger opens = new AtomicInteger();
     final List<FileChannel> opened = new ArrayList<>();
     final List<Response> responses = new ArrayList<>();
+    /** Opens of the paths it matches fail as if the process were out of descriptors (EMFILE). */
+    volatile Predicate<Path> outOfDescriptors = path -> false;
+    final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     StaticFileHandler handler;
 
     @BeforeEach
@@ -97,12 +103,15 @@ class FileCacheTest {
                 new CompressionPolicy(compression, new Compressors(compression.gzipLevel(),
                         compression.brotliLevel(), compression.zstdLevel())), blocking, new MimeTypes(), path -> {
                     opens.incrementAndGet();
+                    if (outOfDescriptors.test(path)) {
+                        throw new FileSystemException(path.toString(), null, "Too many open files");
+                    }
                     FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
                     synchronized (opened) {
                         opened.add(channel);
                     }
                     return channel;
-                }, () -> NOW, nanos::get);
+                }, () -> NOW, nanos::get, warnings::add);
     }
 
     private Path write(String name, String content) throws IOException {
@@ -258,7 +267,7 @@ class FileCacheTest {
                         Files.writeString(file, "second, longer version");
                     }
                     return channel;
-                }, () -> NOW, nanos::get);
+                }, () -> NOW, nanos::get, warning -> { });
         Response response = get("/a.html");
         assertThat(text(response)).isEqualTo("second, longer version");
         assertThat(response.headers().get("content-length")).isEqualTo("22");
@@ -624,6 +633,37 @@ class FileCacheTest {
         assertThat(response.headers().get("content-encoding")).isEqualTo("br");
         assertThat(response.body()).isInstanceOf(Body.FileSegment.class);
         assertThat(text(response)).isEqualTo("brotli bytes");
+    }
+
+    // ---- out of file descriptors --------------------------------------------------------------------------
+
+    @Test
+    void runningOutOfDescriptorsWhileLoadingIsA503AndNothingIsCached() throws Exception {
+        write("a.html", "<p>cached</p>");
+        outOfDescriptors = path -> true;
+        Response refused = get("/a.html");
+        assertThat(refused.status().code()).isEqualTo(503);
+        assertThat(refused.headers().get("retry-after")).isEqualTo("1");
+        assertThat(warnings).singleElement().asString().contains("Too many open files", "GET /a.html");
+
+        outOfDescriptors = path -> false;
+        Response served = get("/a.html");
+        assertThat(served.status().code()).as("the shortage is not remembered as a missing file").isEqualTo(200);
+        assertThat(text(served)).isEqualTo("<p>cached</p>");
+    }
+
+    @Test
+    void runningOutOfDescriptorsReadingASidecarIsA503Too() throws Exception {
+        write("app.css", TEXT);
+        write("app.css.gz", "pretend-this-is-gzip".getBytes(StandardCharsets.UTF_8), MTIME.plusSeconds(1));
+        outOfDescriptors = path -> path.toString().endsWith(".gz");
+        Response refused = get("/app.css", "Accept-Encoding", "gzip");
+        assertThat(refused.status().code()).isEqualTo(503);
+        assertThat(refused.headers().get("retry-after")).isEqualTo("1");
+        assertThat(warnings).hasSize(1);
+
+        outOfDescriptors = path -> false;
+        assertThat(text(get("/app.css", "Accept-Encoding", "gzip"))).isEqualTo("pretend-this-is-gzip");
     }
 
     // ---- large files: gzip while sending -----------------------------------------------------------------

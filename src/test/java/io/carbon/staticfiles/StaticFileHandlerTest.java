@@ -5,6 +5,7 @@ import io.carbon.config.CompressionConfig;
 import io.carbon.config.FileCacheConfig;
 import io.carbon.config.FilesConfig;
 import io.carbon.http.Body;
+import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -15,14 +16,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
@@ -30,10 +35,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,6 +66,11 @@ class StaticFileHandlerTest {
     List<FileChannel> opened = new ArrayList<>();
     StaticFileHandler handler;
     List<Response> responses = new ArrayList<>();
+    /** What the handler told the server log's warnings, and the clock its rate limit reads. */
+    List<String> warnings = new ArrayList<>();
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    /** What Exchanges reported to the server log's errors: the request and the cause. */
+    List<Map.Entry<Request, Throwable>> errors = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -97,7 +111,7 @@ class StaticFileHandlerTest {
         StaticFileHandler rejecting = new StaticFileHandler(
                 new FilesConfig(root, List.of("index.html"), true, false, "no-cache"), NO_CACHE, NO_COMPRESSION,
                 task -> { throw new java.util.concurrent.RejectedExecutionException("full"); },
-                new MimeTypes(), p -> FileChannel.open(p), () -> NOW, System::nanoTime);
+                new MimeTypes(), p -> FileChannel.open(p), () -> NOW, System::nanoTime, warning -> { });
         var future = rejecting.handle(io.carbon.http.Request.of(HttpMethod.GET, "/index.html",
                 new io.netty.handler.codec.http.DefaultHttpHeaders(), "HTTP/1.1",
                 new java.net.InetSocketAddress("127.0.0.1", 1), false));
@@ -107,7 +121,7 @@ class StaticFileHandlerTest {
 
     private StaticFileHandler handler(FilesConfig config, StaticFileHandler.FileOpener opener) {
         return new StaticFileHandler(config, NO_CACHE, NO_COMPRESSION, pool, new MimeTypes(), opener, () -> NOW,
-                System::nanoTime);
+                nanos::get, warnings::add);
     }
 
     private void write(String name, String content) throws IOException {
@@ -381,5 +395,93 @@ class StaticFileHandlerTest {
     void notModifiedWinsOverRange() throws Exception {
         String etag = get("/alphabet.txt").headers().get("ETag");
         assertThat(get("/alphabet.txt", "Range", "bytes=0-0", "If-None-Match", etag).status().code()).isEqualTo(304);
+    }
+
+    // --- disk errors
+
+    /** The handler behind the exchange owner, as CarbonServer composes them, so failures are seen as they are. */
+    private Response throughExchanges(String target) throws Exception {
+        Exchanges exchanges = new Exchanges(handler, null, (r, status, bytes, n) -> { },
+                (request, failure) -> errors.add(Map.entry(request, failure)));
+        Request request = Request.of(HttpMethod.GET, target, new DefaultHttpHeaders(), "HTTP/1.1",
+                new InetSocketAddress("127.0.0.1", 1234), false);
+        Response response = exchanges.answer(request).get(10, TimeUnit.SECONDS);
+        responses.add(response);
+        return response;
+    }
+
+    private void failOpens(Function<Path, IOException> failure) {
+        handler = handler(new FilesConfig(root, List.of("index.html"), true, false, ""), p -> {
+            throw failure.apply(p);
+        });
+    }
+
+    static Stream<Arguments> diskErrors() {
+        return Stream.of(
+                // errno, what open(2) failed with, the status, Retry-After, errors logged, warnings logged
+                Arguments.of("EMFILE", (Function<Path, IOException>) p -> new FileSystemException(p.toString(), null,
+                        "Too many open files"), 503, "1", 0, 1),
+                Arguments.of("ENFILE", (Function<Path, IOException>) p -> new FileSystemException(p.toString(), null,
+                        "Too many open files in system"), 503, "1", 0, 1),
+                Arguments.of("EMFILE, wrapped", (Function<Path, IOException>) p -> new IOException("open failed",
+                        new FileSystemException(p.toString(), null, "Too many open files")), 503, "1", 0, 1),
+                Arguments.of("EIO", (Function<Path, IOException>) p -> new IOException("Input/output error"),
+                        500, null, 1, 0),
+                Arguments.of("EIO, from the file system", (Function<Path, IOException>) p ->
+                        new FileSystemException(p.toString(), null, "Input/output error"), 500, null, 1, 0),
+                Arguments.of("EACCES", (Function<Path, IOException>) p -> new AccessDeniedException(p.toString()),
+                        403, null, 0, 0),
+                Arguments.of("ENOENT, removed after stat", (Function<Path, IOException>) p ->
+                        new NoSuchFileException(p.toString()), 404, null, 0, 0));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("diskErrors")
+    void diskErrorsGetTheirStatusAndAreLoggedWhenUnexpected(String errno, Function<Path, IOException> failure,
+                                                           int status, String retryAfter, int logged, int warned)
+            throws Exception {
+        failOpens(failure);
+        Response r = throughExchanges("/index.html");
+        assertThat(r.status().code()).isEqualTo(status);
+        assertThat(r.headers().get("Retry-After")).isEqualTo(retryAfter);
+        assertThat(errors).hasSize(logged);
+        assertThat(warnings).hasSize(warned);
+    }
+
+    @Test
+    void anUnexpectedDiskErrorFailsTheFutureSoItIsLoggedOnceWithItsCauseAndRequest() throws Exception {
+        IOException eio = new IOException("Input/output error");
+        failOpens(p -> eio);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> get("/index.html"))
+                .rootCause().isSameAs(eio);
+
+        Response r = throughExchanges("/alphabet.txt?x=1");
+        assertThat(r.status().code()).isEqualTo(500);
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0).getKey().method()).isEqualTo(HttpMethod.GET);
+        assertThat(errors.get(0).getKey().target()).isEqualTo("/alphabet.txt?x=1");
+        assertThat(errors.get(0).getValue()).isSameAs(eio);
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void runningOutOfDescriptorsWarnsOncePerIntervalWithACount() throws Exception {
+        failOpens(p -> new FileSystemException(p.toString(), null, "Too many open files"));
+        for (int i = 0; i < 5; i++) {
+            assertThat(throughExchanges("/index.html").status().code()).isEqualTo(503);
+        }
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("out of file descriptors", "1 request(s)", "GET /index.html",
+                "Too many open files", "LimitNOFILE");
+
+        nanos.addAndGet(OutOfDescriptors.LOG_INTERVAL_NANOS - 1);
+        assertThat(throughExchanges("/alphabet.txt").status().code()).isEqualTo(503);
+        assertThat(warnings).as("still within the interval").hasSize(1);
+
+        nanos.addAndGet(1);
+        assertThat(throughExchanges("/alphabet.txt").status().code()).isEqualTo(503);
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(1)).contains("6 request(s)", "GET /alphabet.txt");
+        assertThat(errors).as("load, not a fault: never an error line").isEmpty();
     }
 }
