@@ -69,7 +69,9 @@ public final class Http2Branch {
             // RFC 8441 §3: advertised only when there is something to CONNECT to (WebSocket is on).
             settings.connectProtocolEnabled(true);
         }
-        return Http2FrameCodecBuilder.forServer()
+        Http2StreamStateGuard guard = new Http2StreamStateGuard();
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .frameLogger(guard)
                 .initialSettings(settings)
                 .validateHeaders(true)
                 .validateRequiredPseudoHeaders(true)
@@ -83,6 +85,8 @@ public final class Http2Branch {
                 // Closing the connection (drain) sends GOAWAY and lets open streams finish (RFC 9113 §6.8).
                 .gracefulShutdownTimeoutMillis(http.keepAliveTimeout().toMillis())
                 .build();
+        guard.watch(codec.connection());
+        return codec;
     }
 
     private static Http2MultiplexHandler multiplexer(HttpConfig http, Exchanges exchanges, boolean secure,

@@ -24,10 +24,12 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/2 stream (its own child channel): HEADERS become a {@link Request}, the request body is read and
@@ -59,6 +61,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     /** Set once a response is being written; told when the stream goes away. */
     private Http2ResponseWriter writer;
     private boolean reported;
+    /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
+    private ScheduledFuture<?> bodyTimer;
+    private long bodyDeadlineNanos;
 
     Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure, WebSocketService websockets) {
         this.exchanges = exchanges;
@@ -134,6 +139,41 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(
                     HttpResponseStatus.CONTINUE.codeAsText())));
         }
+        awaitBody();
+    }
+
+    /**
+     * A stream whose body stops arriving would otherwise stay open for as long as the connection does, one of
+     * up to max_concurrent_streams per connection: like HTTP/1.1, the body must progress within
+     * {@code header_timeout}, else 408 (and RST_STREAM, so the client stops sending).
+     */
+    private void awaitBody() {
+        long timeout = config.headerTimeout().toNanos();
+        bodyDeadlineNanos = System.nanoTime() + timeout;
+        if (bodyTimer == null) {
+            bodyTimer = ctx.executor().schedule(this::onBodyTimer, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onBodyTimer() {
+        bodyTimer = null;
+        if (state != State.BODY || !ctx.channel().isActive()) {
+            return;
+        }
+        long remaining = bodyDeadlineNanos - System.nanoTime();
+        if (remaining > 0) {
+            bodyTimer = ctx.executor().schedule(this::onBodyTimer, remaining, TimeUnit.NANOSECONDS);
+            return;
+        }
+        kept = null;
+        reject(HttpResponseStatus.REQUEST_TIMEOUT);
+    }
+
+    private void stopBodyTimer() {
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
+        }
     }
 
     private void onData(Http2DataFrame frame) {
@@ -154,6 +194,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (frame.isEndStream()) {
             answer();
+        } else {
+            bodyDeadlineNanos = System.nanoTime() + config.headerTimeout().toNanos();
         }
     }
 
@@ -186,6 +228,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void answer() {
+        stopBodyTimer();
         state = State.ANSWERING;
         Request answered = kept != null ? request.withBody(ByteBuffer.wrap(kept.toByteArray())) : request;
         kept = null;
@@ -194,6 +237,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers now, without reading the rest of the body, then asks the client to stop sending it. */
     private void reject(HttpResponseStatus status) {
+        stopBodyTimer();
         state = State.REJECTED;
         send(Response.of(status), true);
     }
@@ -251,6 +295,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        stopBodyTimer();
         if (writer != null) {
             writer.peerGone(); // usually nothing is being sent any more
         }

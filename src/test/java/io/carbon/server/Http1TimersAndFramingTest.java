@@ -116,12 +116,15 @@ class Http1TimersAndFramingTest {
 
     @ParameterizedTest(name = "Transfer-Encoding: {0} -> {1}")
     @CsvSource(delimiter = '|', value = {
-        "gzip           | HTTP/1.1 | 501",
-        "gzip, chunked  | HTTP/1.1 | 501",
-        "identity       | HTTP/1.1 | 501",
-        "chunked        | HTTP/1.0 | 400",
+        "foo              | HTTP/1.1 | 501",
+        "foo, chunked     | HTTP/1.1 | 501",
+        "identity         | HTTP/1.1 | 501",
+        "gzip, chunked    | HTTP/1.1 | 501",
+        "gzip             | HTTP/1.1 | 400",
+        "chunked, chunked | HTTP/1.1 | 400",
+        "chunked          | HTTP/1.0 | 400",
     })
-    void transferCodingsOtherThanChunkedAreNotImplemented(String coding, String version, int status)
+    void transferCodingsAreChunkedOnly(String coding, String version, int status)
             throws Exception {
         try (RawHttp raw = server.raw()) {
             RawHttp.Reply reply = raw.send("POST / " + version + "\r\nHost: a\r\nTransfer-Encoding: " + coding

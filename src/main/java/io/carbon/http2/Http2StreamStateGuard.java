@@ -1,0 +1,142 @@
+package io.carbon.http2;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameLogger;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.logging.LogLevel;
+import io.netty.util.internal.PlatformDependent;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The stream-state rules of RFC 9113 §5.1 and §5.1.1 that Netty 4.2's decoder answers with the wrong error,
+ * checked before its own state machine sees a HEADERS or DATA frame:
+ * <ul>
+ *   <li>HEADERS on a half-closed (remote) stream is a stream error STREAM_CLOSED (Netty: PROTOCOL_ERROR when
+ *       the frame lacks END_STREAM, after the request was already answered);</li>
+ *   <li>HEADERS or DATA on a stream that closed by END_STREAM both ways is a connection error STREAM_CLOSED
+ *       (Netty: a stream error, since it forgets how a stream closed);</li>
+ *   <li>HEADERS or DATA on a lower stream id that the client never opened is a connection error PROTOCOL_ERROR
+ *       (Netty: a stream error STREAM_CLOSED, "the lesser of the two errors", and the connection goes on).</li>
+ * </ul>
+ * Frames on streams closed by RST_STREAM (sent or received) are left to Netty, which ignores or answers them
+ * with STREAM_CLOSED as §5.1 asks.
+ *
+ * <p>Why a frame logger: Netty's codec builder offers no other hook that sees inbound frames before the
+ * decoder's state checks (a custom decoder would mean rebuilding the codec and its abuse limits by hand), and
+ * the inbound frame logger is called first for every frame. Logging itself stays off (TRACE). A violation is
+ * thrown from here as the decoder's own checks throw, so Netty answers it with RST_STREAM or GOAWAY and the
+ * code. One per connection; event loop only.
+ */
+final class Http2StreamStateGuard extends Http2FrameLogger {
+
+    /** Closed streams remembered per connection; older ones are left to Netty's answer. */
+    static final int REMEMBERED = 1024;
+
+    /** Streams the client opened that have closed since, in closing order: true when closed by a reset. */
+    private final Map<Integer, Boolean> closed = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
+            if (size() <= REMEMBERED) {
+                return false;
+            }
+            forgottenUpTo = Math.max(forgottenUpTo, eldest.getKey());
+            return true;
+        }
+    };
+    /** Stream ids at or below this may have been forgotten: no verdict on them. */
+    private int forgottenUpTo;
+    private Http2Connection connection;
+
+    Http2StreamStateGuard() {
+        super(LogLevel.TRACE, Http2StreamStateGuard.class);
+    }
+
+    /** Starts remembering how the client's streams close on {@code connection} (the codec's). */
+    void watch(Http2Connection connection) {
+        this.connection = connection;
+        connection.addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                if (connection.remote().isValidStreamId(stream.id())) {
+                    closed.merge(stream.id(), stream.isResetSent(), Boolean::logicalOr);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void logHeaders(Direction direction, ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+                           int padding, boolean endStream) {
+        if (direction == Direction.INBOUND) {
+            check(streamId, "HEADERS", true);
+        }
+        super.logHeaders(direction, ctx, streamId, headers, padding, endStream);
+    }
+
+    @Override
+    public void logHeaders(Direction direction, ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+                           int streamDependency, short weight, boolean exclusive, int padding, boolean endStream) {
+        if (direction == Direction.INBOUND) {
+            check(streamId, "HEADERS", true);
+        }
+        super.logHeaders(direction, ctx, streamId, headers, streamDependency, weight, exclusive, padding, endStream);
+    }
+
+    @Override
+    public void logData(Direction direction, ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
+                        boolean endStream) {
+        if (direction == Direction.INBOUND) {
+            check(streamId, "DATA", false);
+        }
+        super.logData(direction, ctx, streamId, data, padding, endStream);
+    }
+
+    @Override
+    public void logRstStream(Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
+        if (direction == Direction.INBOUND && connection != null && connection.stream(streamId) != null) {
+            closed.put(streamId, true); // the stream closes by this reset right after
+        }
+        super.logRstStream(direction, ctx, streamId, errorCode);
+    }
+
+    private void check(int streamId, String frame, boolean headers) {
+        if (connection == null || !connection.remote().isValidStreamId(streamId)) {
+            return; // stream 0 and server-initiated ids: Netty's checks are right
+        }
+        Http2Stream stream = connection.stream(streamId);
+        if (stream != null) {
+            if (headers && stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE && !stream.isResetSent()) {
+                // §5.1 half-closed (remote): any frame but WINDOW_UPDATE, PRIORITY, RST_STREAM.
+                fail(Http2Exception.streamError(streamId, Http2Error.STREAM_CLOSED,
+                        "HEADERS on half-closed (remote) stream %d", streamId));
+            }
+            return;
+        }
+        if (!connection.streamMayHaveExisted(streamId)
+                || connection.goAwaySent() && streamId > connection.remote().lastStreamKnownByPeer()) {
+            return; // a new stream, or one Netty ignores after GOAWAY
+        }
+        Boolean reset = closed.get(streamId);
+        if (reset == null && streamId > forgottenUpTo) {
+            fail(Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
+                    "%s on stream %d, lower than a stream already opened (RFC 9113 §5.1.1)", frame, streamId));
+        }
+        if (Boolean.FALSE.equals(reset)) {
+            fail(Http2Exception.connectionError(Http2Error.STREAM_CLOSED,
+                    "%s on stream %d, closed by END_STREAM both ways (RFC 9113 §5.1)", frame, streamId));
+        }
+    }
+
+    /** Thrown as the decoder's own checks throw (a logger method cannot declare it). */
+    private static void fail(Http2Exception error) {
+        PlatformDependent.throwException(error);
+    }
+}
