@@ -3,6 +3,7 @@ package io.carbon.cli;
 import io.carbon.config.ConfigException;
 import io.carbon.config.ConfigLoader;
 import io.carbon.config.ServerConfig;
+import io.carbon.logging.NettyLogBridge;
 import io.carbon.logging.ServerLog;
 import io.carbon.server.CarbonServer;
 import io.carbon.tls.SelfSignedCertificate;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 /**
  * {@code java -jar carbon.jar [--config FILE] [--check] [--version] [--help]}. Exit status: 0 on a clean
@@ -48,14 +50,27 @@ public final class Main {
 
     public static void main(String[] args) {
         NettyDefaults.apply(System.getProperties()); // before any Netty class loads
-        int status = run(args, System.getenv(), System.out, System.err);
+        // Netty's logger factory is process-wide (a static inside Netty), so only the real process installs the
+        // bridge: never CarbonServer, and not run() as tests call it, so tests that start several servers in one
+        // JVM do not send Netty's lines into whichever server log happened to be opened first.
+        int status = run(args, System.getenv(), System.out, System.err, NettyLogBridge::install);
         if (status != Integer.MIN_VALUE) {
             System.exit(status);
         }
     }
 
-    /** Parses arguments and runs; returns the exit status. */
+    /** Parses arguments and runs, leaving Netty's logging as it is; returns the exit status. */
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(args, env, out, err, log -> { });
+    }
+
+    /**
+     * Parses arguments and runs; returns the exit status.
+     *
+     * @param logOpened told the server log once it is open, before the server is built
+     */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err,
+                   Consumer<ServerLog> logOpened) {
         Arguments arguments;
         try {
             arguments = Arguments.parse(args);
@@ -95,7 +110,7 @@ public final class Main {
             err.println("carbon: running = false in the configuration; not starting");
             return EXIT_OK;
         }
-        return serve(config, err);
+        return serve(config, err, logOpened);
     }
 
     private static int generateCertificate(ServerConfig config, PrintStream out, PrintStream err) {
@@ -134,7 +149,7 @@ public final class Main {
         return loader.fromSettings(Map.of());
     }
 
-    private static int serve(ServerConfig config, PrintStream err) {
+    private static int serve(ServerConfig config, PrintStream err, Consumer<ServerLog> logOpened) {
         ServerLog log;
         try {
             log = ServerLog.open(config.logging());
@@ -142,6 +157,9 @@ public final class Main {
             err.println("carbon: " + e.getMessage());
             return EXIT_CONFIG;
         }
+        // Before CarbonServer: each Netty class takes its logger from the factory when it is initialised and
+        // keeps it, so a class first touched after this point logs into the server log.
+        logOpened.accept(log);
         CarbonServer server = new CarbonServer(config, log);
         log.info("Carbon " + version() + " starting (config " + (config.source() != null ? config.source() : "defaults") + ")");
         try {

@@ -12,9 +12,13 @@ import io.carbon.tls.ReloadableSslContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
 
 /**
  * Builds the pipeline of a connection on the TLS port: TLS (with the certificate current at accept time, so a
@@ -56,7 +60,11 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
         channel.pipeline().addLast("tls", ssl).addLast("alpn", new ProtocolSwitch());
     }
 
-    /** Installs the branch ALPN chose; no ALPN at all means HTTP/1.1. */
+    /**
+     * Installs the branch ALPN chose; no ALPN at all means HTTP/1.1. Until then it is the last handler, so it
+     * handles every exception itself: Netty's own {@code exceptionCaught} would log a WARN and pass the
+     * exception on to the tail of the pipeline, which logs another, and a client can trigger both at will.
+     */
     private final class ProtocolSwitch extends ApplicationProtocolNegotiationHandler {
 
         ProtocolSwitch() {
@@ -80,6 +88,32 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
                 log.verbose("TLS handshake failed with " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
             }
             ctx.close();
+        }
+
+        /**
+         * An I/O error or a failed handshake before a branch exists is the peer's doing (a reset, an alert, plain
+         * HTTP on the TLS port): a verbose line at most, then close. Anything else is a bug worth a WARN. The
+         * exception is not passed on, as nothing after this handler would handle it. This handler stays in the
+         * pipeline while the connection closes, so a late error (a reset while close_notify is written) lands
+         * here again instead of at the tail.
+         */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // SslHandler reports a failed handshake as a DecoderException around the SSLException (plain HTTP on
+            // the TLS port too: NotSslRecordException is one).
+            Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+            if (reason instanceof SSLException) {
+                handshakeFailure(ctx, reason);
+            } else if (reason instanceof IOException) {
+                if (log.isVerbose()) {
+                    log.verbose("connection from " + ctx.channel().remoteAddress() + " failed before ALPN: " + reason);
+                }
+                ctx.close();
+            } else {
+                log.log(ServerLog.Level.WARN, "unexpected error on the TLS connection from "
+                        + ctx.channel().remoteAddress() + " before ALPN: " + cause, cause);
+                ctx.close();
+            }
         }
     }
 }
