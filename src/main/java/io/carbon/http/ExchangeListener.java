@@ -1,17 +1,15 @@
 package io.carbon.http;
 
 /**
- * Told about every finished exchange, once the last byte was written or the client went away: the access
- * log, and later metrics.
+ * Told about every finished exchange exactly once, on every protocol, once the last byte was written, the
+ * client went away, or the exchange was cut short: the access log, and metrics.
  */
 @FunctionalInterface
 public interface ExchangeListener {
 
     /**
-     * @param request   the request as it arrived
-     * @param status    the status code sent
-     * @param bodyBytes body bytes actually written (less than announced when the client left early)
-     * @param nanos     time from the complete request head to the last byte written
+     * @param request the request as it arrived (its protocol, client address and start time included)
+     * @param outcome what was answered and how it ended
      */
-    void exchangeCompleted(Request request, int status, long bodyBytes, long nanos);
+    void exchangeCompleted(Request request, ExchangeOutcome outcome);
 }

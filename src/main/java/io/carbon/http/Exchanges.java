@@ -11,15 +11,23 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * What every protocol branch hands a request to and reports back to: the router that answers it, the
- * finisher that adds the common headers, and the listeners (access log, metrics) told when it is done.
- * {@code errors} hears about handler failures (the server log). One instance serves all connections.
+ * The owner of every exchange, shared by all protocol branches and connections: each request head becomes an
+ * {@link Exchange} ({@link #begin}) that applies its route's body policy, asks the route table, and reports to
+ * the listeners (access log, metrics) once. The finisher adds the common headers; {@code errors} hears about
+ * handler failures (the server log).
+ *
+ * @param maxBodySize {@code max_body_size}: no route takes a larger body
  */
-public record Exchanges(HttpHandler router, ResponseFinisher finisher, ExchangeListener listener,
-                        BiConsumer<Request, Throwable> errors) {
+public record Exchanges(RouteTable routes, ResponseFinisher finisher, ExchangeListener listener,
+                        BiConsumer<Request, Throwable> errors, long maxBodySize) {
+
+    /** The exchange of a request whose head just arrived. */
+    public Exchange begin(Request head) {
+        return new Exchange(this, head);
+    }
 
     /**
-     * Asks the router and hands the response to {@code then} on {@code loop}, the connection's event loop: at
+     * Asks the route table and hands the response to {@code then} on {@code loop}, the connection's event loop: at
      * once when it is ready (a cache hit, answered from memory on the loop, with no stage to chain), else
      * when the handler completes. A handler that completes with no response gets a 500.
      */
@@ -43,11 +51,11 @@ public record Exchanges(HttpHandler router, ResponseFinisher finisher, ExchangeL
         return response != null ? response : Response.of(HttpResponseStatus.INTERNAL_SERVER_ERROR);
     }
 
-    /** Asks the router, turning a crash of a handler into a 500 instead of a hung connection. */
+    /** Asks the route table, turning a crash of a handler into a 500 instead of a hung connection. */
     public CompletableFuture<Response> answer(Request request) {
         CompletableFuture<Response> answer;
         try {
-            answer = router.handle(request);
+            answer = routes.handle(request);
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }

@@ -15,13 +15,15 @@ import java.nio.ByteBuffer;
  * @param rawPath       the target's path, still percent-encoded, without the query
  * @param query         the query without the '?', or null when absent
  * @param headers       request headers (for HTTP/2, {@code :authority} is exposed as {@code Host})
- * @param protocol      the protocol as written in the access log: {@code HTTP/1.0}, {@code HTTP/1.1}, {@code HTTP/2.0}
+ * @param protocol      the protocol it arrived on
  * @param remoteAddress the client address
  * @param secure        true when the request arrived over TLS
  * @param startNanos    {@link System#nanoTime()} when the request head was complete
  * @param body          the request body when the branch read it for a handler that needs it (a POST publishing to
  *                      a channel), read-only and bounded by that handler's limit; null when the branch did not
  *                      deliver a body (it was absent, or discarded as for static files)
+ * @param connectProtocol the {@code :protocol} of an extended CONNECT on HTTP/2 or HTTP/3 (RFC 8441 §4, RFC 9220),
+ *                      which asks for a {@link Tunnel}; null otherwise (HTTP/1.1 asks with {@code Upgrade})
  */
 public record Request(
         HttpMethod method,
@@ -29,19 +31,26 @@ public record Request(
         String rawPath,
         String query,
         HttpHeaders headers,
-        String protocol,
+        HttpProtocol protocol,
         InetSocketAddress remoteAddress,
         boolean secure,
         long startNanos,
-        ByteBuffer body) {
+        ByteBuffer body,
+        String connectProtocol) {
 
     public Request {
         body = body == null ? null : body.asReadOnlyBuffer();
     }
 
     /** Splits a request target into path and query; the path of {@code *} is {@code *}. */
-    public static Request of(HttpMethod method, String target, HttpHeaders headers, String protocol,
+    public static Request of(HttpMethod method, String target, HttpHeaders headers, HttpProtocol protocol,
                              InetSocketAddress remoteAddress, boolean secure) {
+        return of(method, target, headers, protocol, remoteAddress, secure, null);
+    }
+
+    /** The same for an extended CONNECT carrying {@code connectProtocol}. */
+    public static Request of(HttpMethod method, String target, HttpHeaders headers, HttpProtocol protocol,
+                             InetSocketAddress remoteAddress, boolean secure, String connectProtocol) {
         int q = target.indexOf('?');
         String path = q < 0 ? target : target.substring(0, q);
         String query = q < 0 ? null : target.substring(q + 1);
@@ -50,15 +59,16 @@ public record Request(
             path = path.substring(0, hash);
         }
         return new Request(method, target, path, query, headers, protocol, remoteAddress, secure, System.nanoTime(),
-                null);
+                null, connectProtocol);
     }
 
     /**
      * The same request carrying {@code body}: what a branch does once it has read a body that a handler wants
-     * ({@code WebSocketService.wantsBody}). The bytes are not copied; the caller must not change them afterwards.
+     * (its route's {@link BodyPolicy} buffers it). The bytes are not copied; the caller must not change them afterwards.
      */
     public Request withBody(ByteBuffer body) {
-        return new Request(method, target, rawPath, query, headers, protocol, remoteAddress, secure, startNanos, body);
+        return new Request(method, target, rawPath, query, headers, protocol, remoteAddress, secure, startNanos, body,
+                connectProtocol);
     }
 
     /** The body from its first byte (a fresh read-only view on each call), or null when none was delivered. */

@@ -22,6 +22,8 @@ public final class Response {
     private PreparedHeaders prepared;
     private final Body body;
     private boolean closeConnection;
+    private Tunnel tunnel;
+    private boolean fromCache;
 
     public Response(HttpResponseStatus status, HttpHeaders headers, Body body) {
         this.status = status;
@@ -96,6 +98,26 @@ public final class Response {
 
     public Response closeConnection(boolean close) {
         this.closeConnection = close;
+        return this;
+    }
+
+    /** What takes the exchange over once this head is sent (with the protocol's tunnel status), or null. */
+    public Tunnel tunnel() {
+        return tunnel;
+    }
+
+    public Response tunnel(Tunnel tunnel) {
+        this.tunnel = tunnel;
+        return this;
+    }
+
+    /** True when the body is served from the file cache's memory (for metrics and logs). */
+    public boolean fromCache() {
+        return fromCache;
+    }
+
+    public Response fromCache(boolean fromCache) {
+        this.fromCache = fromCache;
         return this;
     }
 }

@@ -1,17 +1,16 @@
 package io.carbon.http1;
 
 import io.carbon.config.HttpConfig;
+import io.carbon.http.Body;
 import io.carbon.http.BodyPump;
 import io.carbon.http.DrainEvent;
+import io.carbon.http.Exchange;
+import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.LingeringClose;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
-import io.carbon.websocket.Accepted;
-import io.carbon.websocket.HandshakeResult;
-import io.carbon.websocket.WebSocketHandshake;
-import io.carbon.websocket.WebSocketService;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -29,15 +28,12 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +50,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private enum Timer { NONE, HEADER, KEEP_ALIVE }
 
     /** A request waiting to be answered; {@code preset} is an error decided before routing. */
-    private record Pending(Request request, Response preset) { }
+    private record Pending(Exchange exchange, Response preset, ExchangeOutcome.Cut cut) { }
 
     private static final byte[] CONNECTION_CLOSE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_KEEP_ALIVE =
@@ -62,26 +58,22 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The name of Netty's h2c Upgrade handler while it is in the pipeline. */
     private static final String H2C_UPGRADE = "h2c-upgrade";
+    /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
+    private static final int CLIENT_CLOSED_REQUEST = 499;
     /** Logged for a request whose head never arrived completely. */
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
 
     private final Exchanges exchanges;
     private final HttpConfig config;
     private final boolean secure;
-    /** Null when WebSocket is off. */
-    private final WebSocketService websockets;
 
     private ChannelHandlerContext ctx;
     /** The codec's context: writes from it go out below the response encoder (prepared heads). */
     private ChannelHandlerContext wire;
     private InetSocketAddress remote;
 
-    /** Request whose head arrived and whose body is still being read (and discarded). */
-    private Request receiving;
-    private long receivedBodyBytes;
-    /** The body of {@link #receiving}, kept only for endpoints that read it (publishing to a channel). */
-    private ByteArrayOutputStream kept;
-    private long bodyLimit;
+    /** The exchange whose head arrived and whose body is still being read. */
+    private Exchange receiving;
     /** Complete requests waiting for their turn, in arrival order. */
     private final ArrayDeque<Pending> ready = new ArrayDeque<>();
     private boolean responding;
@@ -104,13 +96,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** When {@link #timeoutTask} runs; a deadline earlier than this needs a new task. */
     private long taskDueNanos;
 
-    /** @param websockets null when WebSocket is off */
-    public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure,
-                                  WebSocketService websockets) {
+    public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
-        this.websockets = websockets;
     }
 
     /**
@@ -153,36 +142,23 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         disarm();
         RequestHeadParser.Result parsed = RequestHeadParser.parse(head, remote, secure);
         if (parsed.failed()) {
-            rejectAndClose(parsed.error(), Request.of(head.method(), head.uri(), head.headers(),
-                    "HTTP/1.1", remote, secure));
+            rejectAndClose(parsed.error(), exchanges.begin(Request.of(head.method(), head.uri(), head.headers(),
+                    HttpProtocol.HTTP_1_1, remote, secure)), ExchangeOutcome.Cut.NONE);
             return;
         }
         Request request = parsed.request();
-        HttpHeaders headers = head.headers();
-        long declared = HttpUtil.getContentLength(head, -1L);
-        bodyLimit = config.maxBodySize();
-        kept = null;
-        if (websockets != null && websockets.wantsBody(request)) {
-            kept = new ByteArrayOutputStream();
-            bodyLimit = Math.min(bodyLimit, websockets.maxBodySize());
-        }
-        if (declared > bodyLimit) {
-            rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request);
+        Exchange exchange = exchanges.begin(request);
+        HttpResponseStatus refusal = exchange.refusal();
+        if (refusal != null) {
+            rejectAndClose(refusal, exchange, ExchangeOutcome.Cut.NONE);
             return;
         }
-        if (headers.contains(HttpHeaderNames.EXPECT)) {
-            // RFC 9110 §10.1.1: 100-continue is the only expectation defined; anything else gets 417.
-            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(headers.get(HttpHeaderNames.EXPECT))) {
-                rejectAndClose(HttpResponseStatus.EXPECTATION_FAILED, request);
-                return;
-            }
-            // Only when it cannot interleave with a pipelined response still being written.
-            if (!request.protocol().equals("HTTP/1.0") && !responding && ready.isEmpty()) {
-                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
-            }
+        // Only when it cannot interleave with a pipelined response still being written.
+        if (exchange.expectsContinue() && request.protocol() == HttpProtocol.HTTP_1_1 && !responding
+                && ready.isEmpty()) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        receiving = request;
-        receivedBodyBytes = 0;
+        receiving = exchange;
         if (!endsConnection(request)) {
             return;
         }
@@ -234,27 +210,19 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             // RFC 9112 §7.1: a chunk size that overflows, a bare-LF chunk line, garbage where a chunk ends. The
             // body is not what the client meant, so nothing is acted on (no publish), and the framing of
             // whatever follows cannot be trusted: 400, then close.
-            kept = null;
-            Request request = receiving;
+            Exchange exchange = receiving;
             receiving = null;
-            rejectAndClose(HttpResponseStatus.BAD_REQUEST, request);
+            rejectAndClose(HttpResponseStatus.BAD_REQUEST, exchange, ExchangeOutcome.Cut.NONE);
             return;
         }
-        receivedBodyBytes += content.content().readableBytes();
-        if (receivedBodyBytes > bodyLimit) {
-            kept = null;
-            Request request = receiving;
+        if (!receiving.onBody(content.content())) {
+            Exchange exchange = receiving;
             receiving = null;
-            rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request);
+            rejectAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, exchange, ExchangeOutcome.Cut.NONE);
             return;
-        }
-        if (kept != null) {
-            kept.writeBytes(ByteBufUtil.getBytes(content.content()));
         }
         if (content instanceof LastHttpContent) {
-            Request complete = kept != null ? receiving.withBody(ByteBuffer.wrap(kept.toByteArray())) : receiving;
-            kept = null;
-            ready.add(new Pending(complete, null));
+            ready.add(new Pending(receiving, null, ExchangeOutcome.Cut.NONE));
             receiving = null;
             disarm();
             if (ready.size() >= config.maxPipelinedRequests()) {
@@ -295,33 +263,28 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().config().isAutoRead() && !inputClosed && ready.size() < config.maxPipelinedRequests()) {
             ctx.channel().config().setAutoRead(true);
         }
-        Request request = next.request();
+        Exchange exchange = next.exchange();
         if (next.preset() != null) {
-            send(request, next.preset());
+            send(exchange, next.preset(), next.cut());
             return;
         }
-        if (websockets != null && websockets.handles(request.rawPath())
-                && WebSocketHandshake.isUpgradeRequest(request.headers())) {
-            HandshakeResult result = websockets.handshake(request);
-            if (result instanceof Accepted accepted) {
-                upgradeToWebSocket(request, accepted);
-            } else {
-                send(request, ((HandshakeResult.Rejected) result).response());
-            }
-            return;
-        }
-        exchanges.answer(request, ctx.executor(), response -> send(request, response));
+        exchange.answer(ctx.executor(), response -> send(exchange, response, ExchangeOutcome.Cut.NONE));
     }
 
-    private void send(Request request, Response response) {
+    private void send(Exchange exchange, Response response, ExchangeOutcome.Cut cut) {
+        Request request = exchange.request();
         if (!ctx.channel().isActive()) {
             response.body().release();
-            exchanges.listener().exchangeCompleted(request, response.status().code(), 0,
-                    System.nanoTime() - request.startNanos());
+            exchange.completed(response, response.status().code(), 0, ExchangeOutcome.Cut.CLIENT_GONE);
+            return;
+        }
+        if (response.tunnel() != null && request.protocol() == HttpProtocol.HTTP_1_1
+                && response.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+            openTunnel(exchange, response);
             return;
         }
         boolean close = response.closeConnection() || endsConnection(request) || draining;
-        boolean http10 = request.protocol().equals("HTTP/1.0");
+        boolean http10 = request.protocol() == HttpProtocol.HTTP_1_0;
         Sent sent;
         if (wire != null && exchanges.finisher().preparedAsIs(response)
                 && ResponseWriter.preparable(response.body(), !secure)) {
@@ -332,7 +295,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             sent = new Sent(ResponseWriter.writePrepared(ctx, wire, lines, response.body(), !request.isHead(), close),
                     200, close);
         } else {
-            sent = finishAndWrite(request, response, close, http10);
+            sent = finishAndWrite(exchange, response, close, http10);
         }
         ResponseWriter.Written written = sent.written();
         int code = sent.code();
@@ -340,8 +303,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         pump = written.pump();
         written.done().addListener(f -> {
             pump = null;
-            exchanges.listener().exchangeCompleted(request, code, written.bodyBytes().getAsLong(),
-                    System.nanoTime() - request.startNanos());
+            exchange.completed(response, code, written.bodyBytes().getAsLong(), !f.isSuccess()
+                    ? (ctx.channel().isActive() ? ExchangeOutcome.Cut.WRITE_FAILED : ExchangeOutcome.Cut.CLIENT_GONE)
+                    : cut);
             responding = false;
             if (!f.isSuccess()) {
                 ctx.close();
@@ -372,7 +336,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private record Sent(ResponseWriter.Written written, int code, boolean close) { }
 
     /** The general path: error pages and standard headers as a header map, framed by Netty's encoder. */
-    private Sent finishAndWrite(Request request, Response response, boolean close, boolean http10) {
+    private Sent finishAndWrite(Exchange exchange, Response response, boolean close, boolean http10) {
         Response finished = exchanges.finisher().finish(response, secure);
         close |= finished.closeConnection();
         HttpHeaders headers = finished.headers();
@@ -382,7 +346,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         int code = finished.status().code();
-        boolean withBody = !request.isHead() && code != 204 && code != 304;
+        boolean withBody = exchange.sendsBody(code);
         if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && code >= 200 && code != 204 && code != 304) {
             // A body of unknown length (a stream): chunked on HTTP/1.1 (RFC 9112 §7.1); HTTP/1.0 has no
             // chunked coding, so the end of the body is the end of the connection (RFC 9112 §6.3).
@@ -398,17 +362,20 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * RFC 6455 §4.2.2: answers 101 and hands the connection to the WebSocket session. The HTTP codec is
-     * removed last, so bytes the client sent right after the handshake flow on into the frame decoder.
+     * RFC 9110 §7.8, RFC 9112 §9.9: answers 101 and hands the connection's bytes to the route's tunnel (a
+     * WebSocket session, RFC 6455 §4.2.2). The HTTP codec is removed last, so bytes the client sent right after
+     * the head flow on into the tunnel's first handler.
      */
-    private void upgradeToWebSocket(Request request, Accepted accepted) {
+    private void openTunnel(Exchange exchange, Response response) {
         inputClosed = true;
         disarm();
-        Response finished = exchanges.finisher().finish(accepted.response(), secure);
+        response.body().release(); // a 101 has no body (RFC 9110 §15.2.2)
+        Response finished = exchanges.finisher().finish(new Response(response.status(), response.headers(),
+                Body.EMPTY), secure);
+        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, finished.status(),
                 Unpooled.EMPTY_BUFFER, finished.headers(), EmptyHttpHeaders.INSTANCE));
-        exchanges.listener().exchangeCompleted(request, finished.status().code(), 0,
-                System.nanoTime() - request.startNanos());
+        exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(this);
         for (String name : new String[] {H2C_UPGRADE, "h2c-prior-knowledge"}) {
@@ -416,14 +383,14 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 pipeline.remove(name);
             }
         }
-        websockets.install(pipeline, accepted);
+        response.tunnel().open(pipeline);
         pipeline.remove(Http1Codec.class);
     }
 
     /** HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it. */
     private static boolean endsConnection(Request request) {
         HttpHeaders headers = request.headers();
-        if (request.protocol().equals("HTTP/1.0")) {
+        if (request.protocol() == HttpProtocol.HTTP_1_0) {
             return !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true);
         }
         return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
@@ -433,13 +400,13 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
      * Answers a request that cannot be served with an error and closes the connection after it: the framing
      * can no longer be trusted. Requests received completely before it are answered first, in order.
      */
-    private void rejectAndClose(HttpResponseStatus status, Request request) {
+    private void rejectAndClose(HttpResponseStatus status, Exchange exchange, ExchangeOutcome.Cut cut) {
         inputClosed = true;
         linger = true;
         receiving = null;
         disarm();
         ctx.channel().config().setAutoRead(false);
-        ready.add(new Pending(request, Response.of(status).closeConnection(true)));
+        ready.add(new Pending(exchange, Response.of(status).closeConnection(true), cut));
         if (!responding) {
             respondToNext();
         }
@@ -498,6 +465,16 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             pump.abort(BodyPump.peerGone());
         }
         disarm();
+        // Heads that arrived and were never answered: the client closed the request (nginx's 499).
+        if (receiving != null) {
+            receiving.completed(CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
+        }
+        for (Pending pending : ready) {
+            if (pending.preset() != null) {
+                pending.preset().body().release();
+            }
+            pending.exchange().completed(CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
+        }
         ready.clear();
         receiving = null;
         ctx.fireChannelInactive();
@@ -546,7 +523,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (timer == Timer.HEADER && (headStarted() || receiving != null)) {
             // RFC 9110 §15.5.9: tell the client why, then close.
             rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, receiving != null ? receiving
-                    : Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), "HTTP/1.1", remote, secure));
+                    : exchanges.begin(Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
+                    remote, secure)), ExchangeOutcome.Cut.TIMEOUT);
         } else {
             ctx.close();
         }

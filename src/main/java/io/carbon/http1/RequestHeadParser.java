@@ -1,5 +1,6 @@
 package io.carbon.http1;
 
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -156,7 +157,7 @@ final class RequestHeadParser {
         } else if (!target.startsWith("/") && !HttpMethod.CONNECT.equals(method)) {
             return Result.reject(HttpResponseStatus.BAD_REQUEST, "request target must start with /");
         }
-        String protocol = http10 ? "HTTP/1.0" : "HTTP/1.1";
+        HttpProtocol protocol = http10 ? HttpProtocol.HTTP_1_0 : HttpProtocol.HTTP_1_1;
         return Result.ok(Request.of(method, target, headers, protocol, remote, secure));
     }
 

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.carbon.websocket.WebSocketService;
 
 /**
  * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds,
@@ -36,12 +35,13 @@ public final class Http2Branch {
     /**
      * Adds the HTTP/2 handlers to a connection whose next bytes are the client connection preface.
      *
-     * @param websockets null when WebSocket is off; else extended CONNECT (RFC 8441) reaches it
+     * @param extendedConnect true when a route answers extended CONNECT with a tunnel (RFC 8441: WebSocket is
+     *                        on), so SETTINGS_ENABLE_CONNECT_PROTOCOL is advertised
      */
     public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Exchanges exchanges,
-                                 boolean secure, WebSocketService websockets) {
-        pipeline.addLast("h2-codec", frameCodec(h2, http, websockets != null));
-        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, websockets));
+                                 boolean secure, boolean extendedConnect) {
+        pipeline.addLast("h2-codec", frameCodec(h2, http, extendedConnect));
+        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, extendedConnect));
         pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http.keepAliveTimeout()));
     }
 
@@ -51,9 +51,9 @@ public final class Http2Branch {
      * stream 1, which is answered over HTTP/2 like any other stream.
      */
     public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges,
-                                                       WebSocketService websockets) {
-        return new Http2ServerUpgradeCodec(frameCodec(h2, http, websockets != null),
-                multiplexer(http, exchanges, false, websockets),
+                                                       boolean extendedConnect) {
+        return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect),
+                multiplexer(http, exchanges, false, extendedConnect),
                 new Http2ConnectionControl(h2, http.keepAliveTimeout()));
     }
 
@@ -66,7 +66,7 @@ public final class Http2Branch {
                 // use for it, RFC 9113 §6.5.2), and push is never used (RFC 9113 §8.4).
                 .maxHeaderListSize(http.maxHeaderSize());
         if (extendedConnect) {
-            // RFC 8441 §3: advertised only when there is something to CONNECT to (WebSocket is on).
+            // RFC 8441 §3: advertised only when there is something to CONNECT to (a route that tunnels).
             settings.connectProtocolEnabled(true);
         }
         Http2StreamStateGuard guard = new Http2StreamStateGuard();
@@ -90,7 +90,7 @@ public final class Http2Branch {
     }
 
     private static Http2MultiplexHandler multiplexer(HttpConfig http, Exchanges exchanges, boolean secure,
-                                                     WebSocketService websockets) {
-        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure, websockets));
+                                                     boolean extendedConnect) {
+        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure, extendedConnect));
     }
 }

@@ -1,5 +1,6 @@
 package io.carbon.http2;
 
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -42,7 +43,7 @@ final class Http2Requests {
     }
 
     /**
-     * @param extendedConnect true when SETTINGS_ENABLE_CONNECT_PROTOCOL was sent (WebSocket is on), so a
+     * @param extendedConnect true when SETTINGS_ENABLE_CONNECT_PROTOCOL was sent (a route tunnels), so a
      *                        CONNECT with {@code :protocol} is an extended CONNECT rather than malformed
      */
     static Parsed parse(Http2Headers headers, InetSocketAddress remote, boolean secure, boolean extendedConnect) {
@@ -129,7 +130,8 @@ final class Http2Requests {
             }
             converted.set(HttpHeaderNames.HOST, authority);
         }
-        return new Parsed(Request.of(method, target, converted, "HTTP/2.0", remote, secure), null, protocol);
+        return new Parsed(Request.of(method, target, converted, HttpProtocol.HTTP_2, remote, secure,
+                protocol == null ? null : protocol.toString()), null, protocol);
     }
 
     /** The only value of a field that must occur exactly once, or null. */

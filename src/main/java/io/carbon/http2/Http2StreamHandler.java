@@ -1,18 +1,17 @@
 package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
+import io.carbon.http.Body;
+import io.carbon.http.Exchange;
+import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
-import io.carbon.http.Request;
 import io.carbon.http.Response;
-import io.carbon.websocket.Accepted;
-import io.carbon.websocket.HandshakeResult;
-import io.carbon.websocket.WebSocketService;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -26,20 +25,20 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One HTTP/2 stream (its own child channel): HEADERS become a {@link Request}, the request body is read and
- * discarded within {@code max_body_size} (the child channel returns the bytes to flow control as it reads
- * them), and once END_STREAM arrived the router's response is written back on this stream. Per-stream state:
+ * One HTTP/2 stream (its own child channel), translated to and from its {@link Exchange}: HEADERS become the
+ * request head, DATA frames the body (the child channel returns the bytes to flow control as it reads them),
+ * and once END_STREAM arrived the route's response is written back on this stream. An extended CONNECT
+ * (RFC 8441) answered with a tunnel keeps the stream open as the tunnel's byte stream. Per-stream state:
  * never shared.
  *
- * <p>A body over {@code max_body_size} gets a complete 413 response followed by RST_STREAM(NO_ERROR): the
- * client learns why (as on HTTP/1.1), and RFC 9113 §8.1 lets a server that answered early ask the client to
- * stop sending the rest "without error" that way, leaving the connection and its other streams alone.
+ * <p>A body over the route's limit gets a complete 413 response followed by RST_STREAM(NO_ERROR): the client
+ * learns why (as on HTTP/1.1), and RFC 9113 §8.1 lets a server that answered early ask the client to stop
+ * sending the rest "without error" that way, leaving the connection and its other streams alone. A body that
+ * stops arriving for {@code header_timeout} is answered 408 the same way.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -48,29 +47,22 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private final Exchanges exchanges;
     private final HttpConfig config;
     private final boolean secure;
-    /** Null when WebSocket is off. */
-    private final WebSocketService websockets;
+    private final boolean extendedConnect;
 
     private ChannelHandlerContext ctx;
-    /** The request body, kept only for endpoints that read it (publishing to a channel); else discarded. */
-    private ByteArrayOutputStream kept;
-    private long bodyLimit;
     private State state = State.HEAD;
-    private Request request;
-    private long bodyBytes;
+    private Exchange exchange;
     /** Set once a response is being written; told when the stream goes away. */
     private Http2ResponseWriter writer;
-    private boolean reported;
     /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
     private ScheduledFuture<?> bodyTimer;
     private long bodyDeadlineNanos;
 
-    Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure, WebSocketService websockets) {
+    Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure, boolean extendedConnect) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
-        this.websockets = websockets;
-        this.bodyLimit = config.maxBodySize();
+        this.extendedConnect = extendedConnect;
     }
 
     @Override
@@ -103,39 +95,35 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().parent().remoteAddress();
-        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), remote, secure, websockets != null);
+        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), remote, secure, extendedConnect);
         if (parsed.request() == null) {
             // RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
             state = State.REJECTED;
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
             return;
         }
-        request = parsed.request();
-        if (parsed.protocol() != null) {
-            extendedConnect(parsed.protocol(), frame.isEndStream());
+        exchange = exchanges.begin(parsed.request());
+        if (parsed.protocol() != null && frame.isEndStream()) {
+            // RFC 8441 §4: the stream must stay open for the tunnel; one that is already half-closed is useless.
+            state = State.ANSWERING;
+            send(Response.of(HttpResponseStatus.BAD_REQUEST), false);
             return;
         }
         state = State.BODY;
-        if (websockets != null && websockets.wantsBody(request)) {
-            kept = new ByteArrayOutputStream();
-            bodyLimit = Math.min(config.maxBodySize(), websockets.maxBodySize());
+        if (parsed.protocol() != null) {
+            answer(); // the tunnel's bytes are not a body to wait for
+            return;
         }
         if (frame.isEndStream()) {
             answer();
             return;
         }
-        CharSequence length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null && parseLength(length) > bodyLimit) {
-            reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+        HttpResponseStatus refusal = exchange.refusal();
+        if (refusal != null) {
+            reject(refusal);
             return;
         }
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null) {
-            // RFC 9110 §10.1.1: 100-continue is the only expectation defined; anything else gets 417.
-            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
-                reject(HttpResponseStatus.EXPECTATION_FAILED);
-                return;
-            }
+        if (exchange.expectsContinue()) {
             ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(
                     HttpResponseStatus.CONTINUE.codeAsText())));
         }
@@ -165,7 +153,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             bodyTimer = ctx.executor().schedule(this::onBodyTimer, remaining, TimeUnit.NANOSECONDS);
             return;
         }
-        kept = null;
         reject(HttpResponseStatus.REQUEST_TIMEOUT);
     }
 
@@ -180,17 +167,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         if (state != State.BODY) {
             return;
         }
-        bodyBytes += frame.content().readableBytes();
-        if (bodyBytes > bodyLimit) {
-            kept = null;
+        if (!exchange.onBody(frame.content())) {
             reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             if (frame.isEndStream()) {
                 state = State.ANSWERING;
             }
             return;
-        }
-        if (kept != null) {
-            kept.writeBytes(ByteBufUtil.getBytes(frame.content()));
         }
         if (frame.isEndStream()) {
             answer();
@@ -199,40 +181,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * RFC 8441: a WebSocket on this stream. Accepted, the stream answers 200 without END_STREAM and from then
-     * on carries WebSocket frames in DATA frames; rejected, it gets an ordinary response.
-     */
-    private void extendedConnect(CharSequence protocol, boolean endStream) {
-        state = State.ANSWERING;
-        if (endStream) {
-            // RFC 8441 §4: the stream must stay open for the tunnel; one that is already half-closed is useless.
-            send(Response.of(HttpResponseStatus.BAD_REQUEST), false);
-            return;
-        }
-        HandshakeResult result = websockets.handshakeExtendedConnect(request, protocol);
-        if (result instanceof HandshakeResult.Rejected rejected) {
-            state = State.REJECTED; // after the answer, RST_STREAM(NO_ERROR) closes the client's half too
-            send(rejected.response(), true);
-            return;
-        }
-        Accepted accepted = (Accepted) result;
-        Response finished = exchanges.finisher().finish(accepted.response(), secure);
-        // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
-        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
-                Http2ResponseWriter.responseHeaders(finished.status(), finished.headers()), false));
-        report(finished.status().code(), 0);
-        ctx.pipeline().remove(this);
-        websockets.install(ctx.pipeline(), accepted);
-    }
-
     private void answer() {
         stopBodyTimer();
         state = State.ANSWERING;
-        Request answered = kept != null ? request.withBody(ByteBuffer.wrap(kept.toByteArray())) : request;
-        kept = null;
-        exchanges.answer(answered, ctx.executor(), response -> send(response, false));
+        exchange.answer(ctx.executor(), response -> send(response, false));
     }
 
     /** Answers now, without reading the rest of the body, then asks the client to stop sending it. */
@@ -243,40 +195,65 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void send(Response response, boolean resetAfter) {
+        int status = response.status().code();
         if (!ctx.channel().isActive()) {
-            // The client reset the stream or left while the router worked.
+            // The client reset the stream or left while the route worked.
             response.body().release();
-            report(response.status().code(), 0);
+            exchange.completed(response, status, 0, ExchangeOutcome.Cut.CLIENT_GONE);
             return;
+        }
+        if (HttpMethod.CONNECT.equals(exchange.request().method())
+                && exchange.request().connectProtocol() != null) {
+            if (response.tunnel() != null && response.status().codeClass() == HttpStatusClass.SUCCESS) {
+                openTunnel(response);
+                return;
+            }
+            // A refused tunnel: after the answer, RST_STREAM(NO_ERROR) closes the client's half too.
+            state = State.REJECTED;
+            resetAfter = true;
         }
         writer = new Http2ResponseWriter(ctx);
         int code;
         Future<?> written;
-        if (exchanges.finisher().preparedAsIs(response)) {
+        if (exchange.finisher().preparedAsIs(response)) {
             // A cached file's 200: its fields as rendered once, with this second's standard ones.
             code = 200;
             written = writer.write(Http2ResponseWriter.preparedHeaders(response.prepared(),
-                    exchanges.finisher().standardFields(secure)), response.body(), !request.isHead());
+                    exchange.finisher().standardFields(secure)), response.body(), !exchange.request().isHead());
         } else {
-            Response finished = exchanges.finisher().finish(response, secure);
+            Response finished = exchange.finisher().finish(response, secure);
             code = finished.status().code();
-            boolean withBody = !request.isHead() && code != 204 && code != 304;
-            written = writer.write(finished.status(), finished.headers(), finished.body(), withBody);
+            written = writer.write(finished.status(), finished.headers(), finished.body(), exchange.sendsBody(code));
         }
+        boolean reset = resetAfter;
+        ExchangeOutcome.Cut cut = status == HttpResponseStatus.REQUEST_TIMEOUT.code() && reset
+                ? ExchangeOutcome.Cut.TIMEOUT : ExchangeOutcome.Cut.NONE;
         written.addListener(f -> {
-            report(code, writer.bodyBytes());
-            if (f.isSuccess() && resetAfter && state == State.REJECTED && ctx.channel().isActive()) {
+            exchange.completed(response, code, writer.bodyBytes(), f.isSuccess() ? cut
+                    : ctx.channel().isActive() ? ExchangeOutcome.Cut.WRITE_FAILED : ExchangeOutcome.Cut.CLIENT_GONE);
+            if (f.isSuccess() && reset && state == State.REJECTED && ctx.channel().isActive()) {
                 // RFC 9113 §8.1: the response is complete; the unread rest of the request is not wanted.
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
             }
         });
     }
 
-    private void report(int status, long bytes) {
-        if (!reported) {
-            reported = true;
-            exchanges.listener().exchangeCompleted(request, status, bytes, System.nanoTime() - request.startNanos());
-        }
+    /**
+     * RFC 8441 §5: the 2xx HEADERS without END_STREAM, and from then on the stream's DATA frames carry the
+     * tunnel's bytes (a WebSocket's frames) both ways.
+     */
+    private void openTunnel(Response response) {
+        response.body().release();
+        Response finished = exchange.finisher().finish(new Response(response.status(), response.headers(),
+                Body.EMPTY), secure);
+        // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
+        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
+                Http2ResponseWriter.responseHeaders(finished.status(), finished.headers()), false));
+        exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
+        ctx.pipeline().remove(this);
+        ctx.pipeline().addLast("h2-tunnel", new Http2StreamTunnel(response.tunnel().closeWait().toNanos()));
+        response.tunnel().open(ctx.pipeline());
     }
 
     private void abort(Throwable cause) {
@@ -299,8 +276,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         if (writer != null) {
             writer.peerGone(); // usually nothing is being sent any more
         }
+        if (exchange != null && state == State.BODY) {
+            // Reset or gone while the body was arriving: the client closed the request (nginx's 499).
+            exchange.completed(CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
+        }
         ctx.fireChannelInactive();
     }
+
+    /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
+    private static final int CLIENT_CLOSED_REQUEST = 499;
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -323,15 +307,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return null;
-    }
-
-    private static long parseLength(CharSequence value) {
-        try {
-            return Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            // Netty's decoder rejects a malformed content-length before it gets here.
-            return -1;
-        }
     }
 
     /** The stream this handler serves, for diagnostics. */

@@ -2,7 +2,6 @@ package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
-import io.carbon.websocket.WebSocketService;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -17,18 +16,18 @@ final class Http2StreamInitializer extends ChannelInitializer<Channel> {
     private final Exchanges exchanges;
     private final HttpConfig http;
     private final boolean secure;
-    private final WebSocketService websockets;
+    private final boolean extendedConnect;
 
-    /** @param websockets null when WebSocket is off */
-    Http2StreamInitializer(Exchanges exchanges, HttpConfig http, boolean secure, WebSocketService websockets) {
+    /** @param extendedConnect true when extended CONNECT (RFC 8441) is advertised */
+    Http2StreamInitializer(Exchanges exchanges, HttpConfig http, boolean secure, boolean extendedConnect) {
         this.exchanges = exchanges;
         this.http = http;
         this.secure = secure;
-        this.websockets = websockets;
+        this.extendedConnect = extendedConnect;
     }
 
     @Override
     protected void initChannel(Channel stream) {
-        stream.pipeline().addLast(new Http2StreamHandler(exchanges, http, secure, websockets));
+        stream.pipeline().addLast(new Http2StreamHandler(exchanges, http, secure, extendedConnect));
     }
 }

@@ -1,4 +1,4 @@
-package io.carbon.websocket;
+package io.carbon.http2;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -13,17 +13,18 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Makes an HTTP/2 stream look like a TCP connection to the WebSocket handlers above it (RFC 8441 §5): the
+ * Makes an HTTP/2 stream look like a TCP connection to the {@link io.carbon.http.Tunnel} above it (for a
+ * WebSocket, RFC 8441 §5): the
  * payload of inbound DATA frames becomes raw bytes, outbound bytes become DATA frames, and the stream's ends
  * play the part of TCP's. END_STREAM is the FIN: when the peer ends its side, this side ends too; closing the
  * "connection" sends END_STREAM and waits (up to {@code closeWait}) for the peer's, and only a peer that never
  * ends its side gets RST_STREAM (Netty's answer to closing a stream still open, RFC 8441's TCP RST).
  *
- * <p>Flow control follows the WebSocket's own back-pressure: the stream channel returns window as the session
- * reads, and the session stops reading while the stream cannot take more writes. Added by
- * {@link WebSocketService#install} on an {@code Http2StreamChannel}, after the 200 HEADERS were written. Per-stream.
+ * <p>Flow control follows the tunnel's own back-pressure: the stream channel returns window as the tunnel
+ * reads, and the tunnel stops reading while the stream cannot take more writes. Added by the stream handler
+ * after the 2xx HEADERS were written, before the tunnel opens. Per-stream.
  */
-public final class Http2StreamWebSocketAdapter extends ChannelDuplexHandler {
+final class Http2StreamTunnel extends ChannelDuplexHandler {
 
     private final long closeWaitNanos;
     private ChannelHandlerContext ctx;
@@ -33,7 +34,7 @@ public final class Http2StreamWebSocketAdapter extends ChannelDuplexHandler {
     private ScheduledFuture<?> closeTimer;
 
     /** @param closeWaitNanos how long a clean close waits for the peer's END_STREAM before resetting the stream */
-    public Http2StreamWebSocketAdapter(long closeWaitNanos) {
+    Http2StreamTunnel(long closeWaitNanos) {
         this.closeWaitNanos = closeWaitNanos;
     }
 
@@ -54,7 +55,7 @@ public final class Http2StreamWebSocketAdapter extends ChannelDuplexHandler {
         if (msg instanceof Http2HeadersFrame headers && headers.isEndStream()) {
             remoteEnded(); // trailers: nothing in them matters, but they end the peer's side
         }
-        // Trailers, and anything else a stream carries, have no meaning for a WebSocket.
+        // Trailers, and anything else a stream carries, have no meaning for a tunnel.
         ReferenceCountUtil.release(msg);
     }
 
@@ -66,7 +67,7 @@ public final class Http2StreamWebSocketAdapter extends ChannelDuplexHandler {
         if (pendingClose != null) {
             finishClose();
         } else {
-            // The peer's FIN without a Close frame: like a TCP EOF, the WebSocket is over (§7.1.5 code 1006).
+            // The peer's FIN without a Close frame: like a TCP EOF, the tunnel is over (a WebSocket's §7.1.5 code 1006).
             ctxChannelClose();
         }
     }

@@ -2,6 +2,7 @@ package io.carbon.logging;
 
 import io.carbon.config.LoggingConfig;
 import io.carbon.http.ExchangeListener;
+import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Request;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -200,11 +201,11 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
     }
 
     @Override
-    public void exchangeCompleted(Request request, int status, long bodyBytes, long nanos) {
+    public void exchangeCompleted(Request request, ExchangeOutcome outcome) {
         if (!enabled) {
             return;
         }
-        if (!offer(format(request, status, bodyBytes, nanos, clock.millis()))) {
+        if (!offer(format(request, outcome.status(), outcome.responseBodyBytes(), outcome.nanos(), clock.millis()))) {
             dropped.incrementAndGet();
         }
     }
@@ -433,7 +434,7 @@ public final class AccessLog implements ExchangeListener, AutoCloseable {
         line.append(' ');
         appendEscaped(line, target == null ? "-" : target);
         line.append(' ');
-        appendEscaped(line, request.protocol() == null ? "-" : request.protocol());
+        appendEscaped(line, request.protocol() == null ? "-" : request.protocol().logName());
         line.appendAscii("\" ").appendDecimal(status).append(' ');
         // Apache's %b: "-" rather than 0 when no body byte was sent.
         if (bodyBytes > 0) {

@@ -7,6 +7,8 @@ import io.carbon.http.DrainEvent;
 import io.carbon.http.ErrorPages;
 import io.carbon.http.Exchanges;
 import io.carbon.http.ResponseFinisher;
+import io.carbon.http.Route;
+import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
 import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
@@ -26,6 +28,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -95,8 +98,7 @@ public final class CarbonServer {
                 config.compression(), blockingPool, log::warn);
         staticFiles.warnings().forEach(log::warn);
         websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers) : null;
-        Router router = new Router(staticFiles, websockets);
-        Exchanges exchanges = exchanges(router);
+        Exchanges exchanges = exchanges(routes());
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log);
         Http2Config http2 = network.enableHttp2() ? config.http2() : null;
@@ -106,15 +108,16 @@ public final class CarbonServer {
             if (network.useHttps()) {
                 tlsContext = loadTls(network.enableHttp2());
                 Channel secure = bind(TLS, network.httpsPort(),
-                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log, websockets));
+                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log, websockets != null));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
                         + (http2 != null ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
             }
             boolean redirect = config.tls().redirectToHttps();
             Exchanges plainExchanges = redirect
-                    ? exchanges(new HttpsRedirect(network.serverName(), httpsPort())) : exchanges;
+                    ? exchanges(RouteTable.of("https redirect", new HttpsRedirect(network.serverName(), httpsPort())))
+                    : exchanges;
             Channel plain = bind(PLAIN, network.port(), new PlainHttpInitializer(gate, plainExchanges,
-                    config.http(), h2c, redirect ? null : websockets));
+                    config.http(), h2c, !redirect && websockets != null));
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
                     + (redirect ? " (redirects to HTTPS)" : h2c != null ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
         } catch (IOException | TlsException | RuntimeException e) {
@@ -142,9 +145,24 @@ public final class CarbonServer {
         return new FileCacheConfig(cap, cache.maxFileSize(), cache.revalidate());
     }
 
-    private Exchanges exchanges(io.carbon.http.HttpHandler router) {
-        return new Exchanges(router, finisher, accessLog,
-                (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(), failure));
+    /**
+     * The route table every branch hands its exchanges to: the WebSocket paths (handshakes become tunnels;
+     * SSE and publishing), then static files for every other path (GET and HEAD; OPTIONS and 405 answered by
+     * the table). Decorators (rate limits, metrics) wrap it here.
+     */
+    private RouteTable routes() {
+        RouteTable.Builder routes = RouteTable.builder();
+        if (websockets != null) {
+            routes.route(websockets.route());
+        }
+        return routes.route(Route.of("static files", path -> true, staticFiles, HttpMethod.GET, HttpMethod.HEAD))
+                .build();
+    }
+
+    private Exchanges exchanges(RouteTable routes) {
+        return new Exchanges(routes, finisher, accessLog,
+                (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(),
+                        failure), config.http().maxBodySize());
     }
 
     /**
@@ -289,7 +307,7 @@ public final class CarbonServer {
     }
 
     /** The open connections themselves (tests look at their sockets' options). */
-    ChannelGroup connections() {
+    public ChannelGroup connections() {
         return openConnections;
     }
 

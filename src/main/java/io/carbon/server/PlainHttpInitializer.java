@@ -3,7 +3,6 @@ package io.carbon.server;
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
-import io.carbon.websocket.WebSocketService;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
 import io.carbon.http2.Http2Branch;
@@ -24,19 +23,19 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
     private final Exchanges exchanges;
     private final HttpConfig http;
     private final Http2Config http2;
-    private final WebSocketService websockets;
+    private final boolean extendedConnect;
 
     /**
-     * @param http2      HTTP/2 settings, or null when h2c is off
-     * @param websockets null when WebSocket is off on this port
+     * @param http2           HTTP/2 settings, or null when h2c is off
+     * @param extendedConnect true when a route tunnels extended CONNECT (RFC 8441) on this port
      */
     PlainHttpInitializer(ConnectionGate gate, Exchanges exchanges, HttpConfig http, Http2Config http2,
-                         WebSocketService websockets) {
+                         boolean extendedConnect) {
         this.gate = gate;
         this.exchanges = exchanges;
         this.http = http;
         this.http2 = http2;
-        this.websockets = websockets;
+        this.extendedConnect = extendedConnect;
     }
 
     @Override
@@ -45,21 +44,21 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
             return;
         }
         Http1Codec codec = new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize());
-        Http1ConnectionHandler http1 = new Http1ConnectionHandler(exchanges, http, false, websockets);
+        Http1ConnectionHandler http1 = new Http1ConnectionHandler(exchanges, http, false);
         if (http2 == null) {
             channel.pipeline().addLast("http1-codec", codec).addLast("http1", http1);
             return;
         }
         http1.upgradesToH2c(() -> new HttpServerUpgradeHandler(codec,
                 protocol -> AsciiString.contentEquals(H2C, protocol)
-                        ? Http2Branch.upgradeCodec(http2, http, exchanges, websockets) : null,
+                        ? Http2Branch.upgradeCodec(http2, http, exchanges, extendedConnect) : null,
                 // The upgrade request's body must be buffered whole; GET/HEAD bodies are small or absent.
                 (int) Math.min(http.maxBodySize(), 64 * 1024)));
         channel.pipeline()
                 .addLast("h2c-prior-knowledge", new H2cPriorKnowledge(ctx -> {
                     ctx.pipeline().remove(codec);
                     ctx.pipeline().remove(http1);
-                    Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false, websockets);
+                    Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false, extendedConnect);
                 }))
                 .addLast("http1-codec", codec)
                 .addLast("http1", http1);

@@ -3,7 +3,6 @@ package io.carbon.server;
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
-import io.carbon.websocket.WebSocketService;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
 import io.carbon.http2.Http2Branch;
@@ -32,15 +31,15 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
     private final HttpConfig http;
     private final Http2Config http2;
     private final ServerLog log;
-    private final WebSocketService websockets;
+    private final boolean extendedConnect;
 
     /**
      * @param http2      HTTP/2 settings, or null when HTTP/2 is off (ALPN then offers only http/1.1)
-     * @param websockets null when WebSocket is off
+     * @param extendedConnect true when a route tunnels extended CONNECT (RFC 8441)
      */
     TlsInitializer(ConnectionGate gate, ReloadableSslContext tls, Exchanges exchanges, HttpConfig http,
-                   Http2Config http2, ServerLog log, WebSocketService websockets) {
-        this.websockets = websockets;
+                   Http2Config http2, ServerLog log, boolean extendedConnect) {
+        this.extendedConnect = extendedConnect;
         this.gate = gate;
         this.tls = tls;
         this.exchanges = exchanges;
@@ -74,12 +73,12 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             if (ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null) {
-                Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true, websockets);
+                Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true, extendedConnect);
                 return;
             }
             ctx.pipeline()
                     .addLast("http1-codec", new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize()))
-                    .addLast("http1", new Http1ConnectionHandler(exchanges, http, true, websockets));
+                    .addLast("http1", new Http1ConnectionHandler(exchanges, http, true));
         }
 
         @Override

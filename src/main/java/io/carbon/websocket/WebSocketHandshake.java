@@ -1,6 +1,7 @@
 package io.carbon.websocket;
 
 import io.carbon.config.WebSocketConfig;
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -64,7 +65,7 @@ public final class WebSocketHandshake {
             response.headers().set(HttpHeaderNames.ALLOW, "GET");
             return new HandshakeResult.Rejected(response);
         }
-        if (!"HTTP/1.1".equals(request.protocol())) {
+        if (request.protocol() != HttpProtocol.HTTP_1_1) {
             return badRequest("a WebSocket handshake needs HTTP/1.1");
         }
         List<String> hosts = headers.getAll(HttpHeaderNames.HOST);

@@ -1,16 +1,20 @@
 package io.carbon.websocket;
 
 import io.carbon.config.WebSocketConfig;
+import io.carbon.http.BodyPolicy;
 import io.carbon.http.HttpHandler;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
+import io.carbon.http.Route;
+import io.carbon.http.Tunnel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,8 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Carbon's WebSocket feature, one per server (built by {@code CarbonServer} when {@code enable_websocket} is on):
  * the handshake for HTTP/1.1 Upgrade and HTTP/2 extended CONNECT, the handlers that turn a connection or a
  * stream into a WebSocket session, the echo and channel endpoints, the channel hub, and the HTTP handler for
- * the same paths (Server-Sent Events and publishing). Transport-agnostic: a protocol branch only decides that a
- * request is a handshake, sends the answer, and calls {@link #install}.
+ * the same paths (Server-Sent Events and publishing), all reached through one {@link #route()}. Transport-agnostic:
+ * an accepted handshake answers with a tunnel, and the protocol branch that carries it hands over a pipeline of
+ * raw bytes.
  *
  * <p>Bounds: {@code websocket_max_connections} sessions (503 at the handshake), channels, subscribers and
  * queues as configured. {@link #shutdown()} closes every session with 1001 and ends every SSE stream.
@@ -78,21 +83,27 @@ public final class WebSocketService {
         this.httpHandler = new ChannelHttpHandler(config, handshake, hub, timers);
     }
 
+    /**
+     * The route of the WebSocket paths: handshakes become tunnels, other requests go to {@link #httpHandler()};
+     * a POST publishing to a channel has its body buffered up to {@code sse_max_publish_size}.
+     */
+    public Route route() {
+        return new Route("websocket", this::handles, new WebSocketRoute(this), List.of(),
+                head -> wantsBody(head) ? BodyPolicy.buffer(maxBodySize()) : BodyPolicy.DISCARD);
+    }
+
     /** True when {@code rawPath} (the request's still-encoded path) belongs to a WebSocket endpoint. */
     public boolean handles(String rawPath) {
         return paths.handles(rawPath);
     }
 
-    /**
-     * True when the branch should read this request's body and pass it with {@link Request#withBody}: a POST
-     * that publishes to a channel. Bodies over {@link #maxBodySize()} should get 413 without being read whole.
-     */
-    public boolean wantsBody(Request request) {
+    /** True for a POST that publishes to a channel: its body is read and handed over whole. */
+    boolean wantsBody(Request request) {
         return HttpMethod.POST.equals(request.method()) && paths.resolve(request.rawPath()) instanceof Endpoint.Channel;
     }
 
     /** {@code sse_max_publish_size}: the largest body {@link #wantsBody} requests may have. */
-    public int maxBodySize() {
+    int maxBodySize() {
         return config.sseMaxPublishSize();
     }
 
@@ -139,16 +150,12 @@ public final class WebSocketService {
     }
 
     /**
-     * Turns {@code pipeline} into a WebSocket session. The pipeline must carry raw bytes both ways: on HTTP/1.1
-     * after the 101 was written and the HTTP handlers removed; on an HTTP/2 stream after the 200 HEADERS were
-     * written (an {@link Http2StreamWebSocketAdapter} is added first when the channel is a stream). Call it on
-     * the channel's event loop, before the next read.
+     * Turns {@code pipeline} into a WebSocket session: the tunnel of an accepted handshake. The pipeline carries
+     * raw bytes both ways (the protocol branch made it so: on HTTP/1.1 the connection after the 101, on HTTP/2
+     * the stream's DATA frames after the 200). Called on the channel's event loop, before the next read.
      */
-    public void install(ChannelPipeline pipeline, Accepted accepted) {
+    void install(ChannelPipeline pipeline, Accepted accepted) {
         long idleNanos = config.idleTimeout().toNanos();
-        if (pipeline.channel() instanceof Http2StreamChannel && pipeline.get(Http2StreamWebSocketAdapter.class) == null) {
-            pipeline.addLast("ws-h2-stream", new Http2StreamWebSocketAdapter(idleNanos));
-        }
         DeflateParameters deflate = accepted.deflate();
         pipeline.addLast("ws-frame-decoder", new FrameDecoder(config.maxMessageSize(), deflate != null));
         pipeline.addLast("ws-frame-encoder", new WebSocket13FrameEncoder(false)); // §5.1: servers never mask
@@ -162,6 +169,24 @@ public final class WebSocketService {
                 ? new MessageInflater(config.maxMessageSize(), deflate.clientNoContextTakeover()) : null;
         pipeline.addLast("ws-session", new WebSocketSession(handler, registry, inflater, config.maxMessageSize(),
                 idleNanos));
+    }
+
+    /**
+     * The tunnel an accepted handshake answers with: it installs the session ({@link #install}), and a clean
+     * close waits up to {@code websocket_idle_timeout} for the client's end of the stream.
+     */
+    Tunnel tunnel(Accepted accepted) {
+        return new Tunnel() {
+            @Override
+            public void open(ChannelPipeline pipeline) {
+                install(pipeline, accepted);
+            }
+
+            @Override
+            public Duration closeWait() {
+                return config.idleTimeout();
+            }
+        };
     }
 
     /** WebSocket sessions open now. */

@@ -20,14 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ExchangesTest {
 
     private final List<Throwable> reported = new ArrayList<>();
-    private final Request request = Request.of(HttpMethod.GET, "/x", new DefaultHttpHeaders(), "HTTP/1.1",
+    private final Request request = Request.of(HttpMethod.GET, "/x", new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
             new InetSocketAddress("127.0.0.1", 1), false);
 
     private Exchanges with(HttpHandler router) {
         ResponseFinisher finisher = new ResponseFinisher(
                 new StandardHeaders(new SecurityHeadersConfig(true, "nosniff", "", "", ""), ""),
                 ErrorPages.builtInOnly());
-        return new Exchanges(router, finisher, (r, s, b, n) -> { }, (r, failure) -> reported.add(failure));
+        return new Exchanges(RouteTable.of("test", router), finisher, (r, outcome) -> { },
+                (r, failure) -> reported.add(failure), 1024);
     }
 
     @Test

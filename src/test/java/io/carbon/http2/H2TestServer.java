@@ -10,6 +10,7 @@ import io.carbon.http.HttpHandler;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.carbon.http.ResponseFinisher;
+import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -68,10 +69,11 @@ final class H2TestServer implements AutoCloseable {
         new Random(42).nextBytes(fileContent);
         file = dir.resolve("big.bin");
         Files.write(file, fileContent);
-        Exchanges exchanges = new Exchanges(this::route,
+        Exchanges exchanges = new Exchanges(RouteTable.of("test", this::route),
                 new ResponseFinisher(new StandardHeaders(HTTP.securityHeaders(), ""), ErrorPages.builtInOnly()),
-                (request, status, bytes, nanos) -> completed.add(new Completed(request.target(), status, bytes)),
-                (request, failure) -> { });
+                (request, outcome) -> completed.add(new Completed(request.target(), outcome.status(),
+                        outcome.responseBodyBytes())),
+                (request, failure) -> { }, HTTP.maxBodySize());
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -82,9 +84,9 @@ final class H2TestServer implements AutoCloseable {
                             ch.pipeline().addLast(source);
                             ch.pipeline().addLast(new HttpServerUpgradeHandler(source,
                                     protocol -> AsciiString.contentEquals("h2c", protocol)
-                                            ? Http2Branch.upgradeCodec(H2, HTTP, exchanges, null) : null, 65536));
+                                            ? Http2Branch.upgradeCodec(H2, HTTP, exchanges, false) : null, 65536));
                         } else {
-                            Http2Branch.configure(ch.pipeline(), H2, HTTP, exchanges, false, null);
+                            Http2Branch.configure(ch.pipeline(), H2, HTTP, exchanges, false, false);
                         }
                     }
                 })
@@ -111,7 +113,7 @@ final class H2TestServer implements AutoCloseable {
                 case "/nocontent" -> Response.of(HttpResponseStatus.NO_CONTENT);
                 case "/echo-headers" -> Response.text(HttpResponseStatus.OK,
                         "host=" + request.headers().get("host") + "\ncookie=" + request.headers().get("cookie")
-                                + "\nprotocol=" + request.protocol() + "\nmethod=" + request.method()
+                                + "\nprotocol=" + request.protocol().logName() + "\nmethod=" + request.method()
                                 + "\ntarget=" + request.target());
                 case "/boom" -> throw new IllegalStateException("handler crashed");
                 default -> Response.of(HttpResponseStatus.NOT_FOUND);

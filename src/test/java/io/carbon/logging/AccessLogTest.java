@@ -1,5 +1,7 @@
 package io.carbon.logging;
 
+import io.carbon.http.ExchangeOutcome;
+import io.carbon.http.HttpProtocol;
 import io.carbon.config.LoggingConfig;
 import io.carbon.http.Request;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -35,6 +37,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AccessLogTest {
 
+    private static ExchangeOutcome outcome(int status, long bodyBytes, long nanos) {
+        return new ExchangeOutcome(status, 0, bodyBytes, nanos, null, false, ExchangeOutcome.Cut.NONE);
+    }
+
     private static final Clock FIXED = Clock.fixed(Instant.parse("2026-11-21T21:55:48.123Z"), ZoneOffset.UTC);
     private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 5555);
 
@@ -61,7 +67,7 @@ class AccessLogTest {
     }
 
     private static Request request(String target, HttpHeaders headers) {
-        return Request.of(HttpMethod.GET, target, headers, "HTTP/1.1", CLIENT, false);
+        return Request.of(HttpMethod.GET, target, headers, HttpProtocol.HTTP_1_1, CLIENT, false);
     }
 
     private static HttpHeaders headers(String referer, String userAgent) {
@@ -93,7 +99,7 @@ class AccessLogTest {
         h.set(HttpHeaderNames.AUTHORIZATION, "Basic U0VDUkVULUFVVEg=");
         AccessLog log = open(file, 1024);
 
-        log.exchangeCompleted(request("/a?b=1", h), 200, 1234, 3_999_999);
+        log.exchangeCompleted(request("/a?b=1", h), outcome(200, 1234, 3_999_999));
         log.close();
 
         String text = Files.readString(file);
@@ -105,7 +111,7 @@ class AccessLogTest {
     @Test
     void missingFieldsAreDashesAndZeroBytesFollowPercentB() {
         String line = text(AccessLog.disabled().format(
-                Request.of(HttpMethod.HEAD, "/", new DefaultHttpHeaders(), "HTTP/2.0",
+                Request.of(HttpMethod.HEAD, "/", new DefaultHttpHeaders(), HttpProtocol.HTTP_2,
                         new InetSocketAddress("::1", 443), true),
                 304, 0, 12_345_678_901L, FIXED.millis()));
         assertThat(line).isEqualTo("0:0:0:0:0:0:0:1 - - [21/Nov/2026:21:55:48 +0000] \"HEAD / HTTP/2.0\" 304 - "
@@ -166,7 +172,7 @@ class AccessLogTest {
                     return;
                 }
                 for (int i = 0; i < perThread; i++) {
-                    log.exchangeCompleted(request("/t" + id + "/" + i, headers(null, null)), 200, i, 1_000_000);
+                    log.exchangeCompleted(request("/t" + id + "/" + i, headers(null, null)), outcome(200, i, 1_000_000));
                 }
             });
             w.start();
@@ -211,11 +217,11 @@ class AccessLogTest {
         }));
         Request r = request("/", headers(null, null));
 
-        log.exchangeCompleted(r, 200, 1, 0);
+        log.exchangeCompleted(r, outcome(200, 1, 0));
         assertThat(writerEntered.await(30, TimeUnit.SECONDS)).isTrue();
         // The writer holds the first line; the queue (exactly 1024, a power of two) takes 1024 more.
         for (int i = 0; i < 1024 + 100; i++) {
-            log.exchangeCompleted(r, 200, 1, 0);
+            log.exchangeCompleted(r, outcome(200, 1, 0));
         }
         assertThat(log.droppedLines()).isEqualTo(100);
 
@@ -232,10 +238,10 @@ class AccessLogTest {
         Path rotated = dir.resolve("access.log.1");
         AccessLog log = open(file, 1024);
 
-        log.exchangeCompleted(request("/before", headers(null, null)), 200, 1, 0);
+        log.exchangeCompleted(request("/before", headers(null, null)), outcome(200, 1, 0));
         Files.move(file, rotated); // logrotate renames; the writer still holds the old inode
         log.reopen();
-        log.exchangeCompleted(request("/after", headers(null, null)), 200, 1, 0);
+        log.exchangeCompleted(request("/after", headers(null, null)), outcome(200, 1, 0));
         log.close();
 
         assertThat(Files.readAllLines(rotated)).singleElement().asString().contains("GET /before ");
@@ -247,10 +253,10 @@ class AccessLogTest {
     void closeIsIdempotentAndLaterLinesAreCountedAsDropped() throws IOException {
         Path file = dir.resolve("access.log");
         AccessLog log = open(file, 16);
-        log.exchangeCompleted(request("/", headers(null, null)), 200, 1, 0);
+        log.exchangeCompleted(request("/", headers(null, null)), outcome(200, 1, 0));
         log.close();
         log.close();
-        log.exchangeCompleted(request("/late", headers(null, null)), 200, 1, 0);
+        log.exchangeCompleted(request("/late", headers(null, null)), outcome(200, 1, 0));
         log.reopen();
         assertThat(log.droppedLines()).isEqualTo(1);
         assertThat(Files.readAllLines(file)).hasSize(1);
@@ -282,8 +288,8 @@ class AccessLogTest {
             public void close() {
             }
         }));
-        log.exchangeCompleted(request("/", headers(null, null)), 200, 1, 0);
-        log.exchangeCompleted(request("/", headers(null, null)), 200, 1, 0);
+        log.exchangeCompleted(request("/", headers(null, null)), outcome(200, 1, 0));
+        log.exchangeCompleted(request("/", headers(null, null)), outcome(200, 1, 0));
         log.close();
         // The first line fails the write; the second finds no writer (reopening waits a few seconds).
         assertThat(log.failedLines()).isEqualTo(2);
@@ -294,7 +300,7 @@ class AccessLogTest {
     void nullAccessLogMeansDisabled() {
         AccessLog log = AccessLog.open(new LoggingConfig(dir.resolve("server.log"), null, 1024, false), serverLog);
         assertThat(log.isEnabled()).isFalse();
-        log.exchangeCompleted(request("/", headers(null, null)), 200, 1, 0);
+        log.exchangeCompleted(request("/", headers(null, null)), outcome(200, 1, 0));
         log.reopen();
         log.close();
         assertThat(log.droppedLines()).isZero();

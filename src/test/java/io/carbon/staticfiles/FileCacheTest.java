@@ -1,5 +1,6 @@
 package io.carbon.staticfiles;
 
+import io.carbon.http.HttpProtocol;
 import com.aayushatharva.brotli4j.decoder.Decoder;
 import io.carbon.compression.Compressors;
 import io.carbon.config.CompressionConfig;
@@ -135,7 +136,7 @@ class FileCacheTest {
         for (int i = 0; i < headerPairs.length; i += 2) {
             headers.add(headerPairs[i], headerPairs[i + 1]);
         }
-        return handler.handle(Request.of(method, target, headers, "HTTP/1.1",
+        return handler.handle(Request.of(method, target, headers, HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1234), false));
     }
 
@@ -386,7 +387,7 @@ class FileCacheTest {
         assertThat(Bodies.bytes(range.body())).as("a range of the coded bytes").containsExactly(0x1f, 0x8b);
 
         CompletableFuture<Response> tls = handler.handle(Request.of(HttpMethod.GET, "/list.html",
-                new DefaultHttpHeaders().add("Accept-Encoding", "gzip"), "HTTP/1.1",
+                new DefaultHttpHeaders().add("Accept-Encoding", "gzip"), HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1), true));
         responses.add(tls.get());
         assertThat(tls.get().body()).as("TLS: from memory").isInstanceOf(Body.Bytes.class);
@@ -406,7 +407,7 @@ class FileCacheTest {
         write("large.bin", new byte[100 * 1024], MTIME);
         get("/large.bin");
         CompletableFuture<Response> h2 = handler.handle(Request.of(HttpMethod.GET, "/large.bin",
-                new DefaultHttpHeaders(), "HTTP/2.0", new InetSocketAddress("127.0.0.1", 1), true));
+                new DefaultHttpHeaders(), HttpProtocol.HTTP_2, new InetSocketAddress("127.0.0.1", 1), true));
         assertThat(h2).isDone();
         responses.add(h2.get());
         assertThat(h2.get().body()).isInstanceOf(Body.Bytes.class);

@@ -1,5 +1,6 @@
 package io.carbon.staticfiles;
 
+import io.carbon.http.HttpProtocol;
 import io.carbon.compression.Compressors;
 import io.carbon.config.CompressionConfig;
 import io.carbon.config.FileCacheConfig;
@@ -7,6 +8,7 @@ import io.carbon.config.FilesConfig;
 import io.carbon.http.Body;
 import io.carbon.http.Exchanges;
 import io.carbon.http.Request;
+import io.carbon.http.RouteTable;
 import io.carbon.http.Response;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -113,7 +115,7 @@ class StaticFileHandlerTest {
                 task -> { throw new java.util.concurrent.RejectedExecutionException("full"); },
                 new MimeTypes(), p -> FileChannel.open(p), () -> NOW, System::nanoTime, warning -> { });
         var future = rejecting.handle(io.carbon.http.Request.of(HttpMethod.GET, "/index.html",
-                new io.netty.handler.codec.http.DefaultHttpHeaders(), "HTTP/1.1",
+                new io.netty.handler.codec.http.DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
                 new java.net.InetSocketAddress("127.0.0.1", 1), false));
         org.assertj.core.api.Assertions.assertThatThrownBy(future::join)
                 .hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class);
@@ -140,7 +142,7 @@ class StaticFileHandlerTest {
         for (int i = 0; i < headerPairs.length; i += 2) {
             headers.add(headerPairs[i], headerPairs[i + 1]);
         }
-        Request request = Request.of(method, target, headers, "HTTP/1.1", new InetSocketAddress("127.0.0.1", 1234), false);
+        Request request = Request.of(method, target, headers, HttpProtocol.HTTP_1_1, new InetSocketAddress("127.0.0.1", 1234), false);
         Response response = handler.handle(request).get(10, TimeUnit.SECONDS);
         responses.add(response);
         return response;
@@ -171,7 +173,7 @@ class StaticFileHandlerTest {
     @Test
     void completesOnTheBlockingPool() throws Exception {
         HttpHeaders headers = new DefaultHttpHeaders();
-        Request request = Request.of(HttpMethod.GET, "/index.html", headers, "HTTP/1.1",
+        Request request = Request.of(HttpMethod.GET, "/index.html", headers, HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1234), false);
         AtomicReference<Thread> ranOn = new AtomicReference<>();
         // Block the single pool thread so the future cannot complete on the caller's thread by accident.
@@ -401,9 +403,9 @@ class StaticFileHandlerTest {
 
     /** The handler behind the exchange owner, as CarbonServer composes them, so failures are seen as they are. */
     private Response throughExchanges(String target) throws Exception {
-        Exchanges exchanges = new Exchanges(handler, null, (r, status, bytes, n) -> { },
-                (request, failure) -> errors.add(Map.entry(request, failure)));
-        Request request = Request.of(HttpMethod.GET, target, new DefaultHttpHeaders(), "HTTP/1.1",
+        Exchanges exchanges = new Exchanges(RouteTable.of("static files", handler), null, (r, outcome) -> { },
+                (request, failure) -> errors.add(Map.entry(request, failure)), 1024);
+        Request request = Request.of(HttpMethod.GET, target, new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1234), false);
         Response response = exchanges.answer(request).get(10, TimeUnit.SECONDS);
         responses.add(response);

@@ -1,5 +1,6 @@
 package io.carbon.websocket;
 
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -198,7 +199,7 @@ class ChannelHttpTest {
     void aPostWhoseBodyTheBranchDidNotDeliverIsNotPublishedAsEmpty() throws Exception {
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.set("Content-Length", "5");
-        Request request = Request.of(HttpMethod.POST, "/ws/channels/x", headers, "HTTP/1.1",
+        Request request = Request.of(HttpMethod.POST, "/ws/channels/x", headers, HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1), false);
         assertThat(server.service.wantsBody(request)).isTrue();
         Response response = server.service.httpHandler().handle(request).get(5, TimeUnit.SECONDS);
@@ -208,9 +209,9 @@ class ChannelHttpTest {
         response = server.service.httpHandler().handle(request).get(5, TimeUnit.SECONDS);
         assertThat(response.status().code()).isEqualTo(413); // the declared length alone is enough
         response.body().release();
-        assertThat(server.service.wantsBody(Request.of(HttpMethod.GET, "/ws/channels/x", headers, "HTTP/1.1",
+        assertThat(server.service.wantsBody(Request.of(HttpMethod.GET, "/ws/channels/x", headers, HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1), false))).isFalse();
-        assertThat(server.service.wantsBody(Request.of(HttpMethod.POST, "/ws", headers, "HTTP/1.1",
+        assertThat(server.service.wantsBody(Request.of(HttpMethod.POST, "/ws", headers, HttpProtocol.HTTP_1_1,
                 new InetSocketAddress("127.0.0.1", 1), false))).isFalse();
     }
 }

@@ -1,5 +1,6 @@
 package io.carbon.websocket;
 
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.Body;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
@@ -33,7 +34,7 @@ class WebSocketHandshakeTest {
     }
 
     private static Request get(String path, HttpHeaders headers) {
-        return Request.of(HttpMethod.GET, path, headers, "HTTP/1.1", CLIENT, false);
+        return Request.of(HttpMethod.GET, path, headers, HttpProtocol.HTTP_1_1, CLIENT, false);
     }
 
     private static WebSocketHandshake handshake(java.util.function.Consumer<WsConfig> change) {
@@ -91,7 +92,7 @@ class WebSocketHandshakeTest {
 
     @Test
     void methodOtherThanGetIs405() {
-        Response response = rejected(DEFAULT.http1(Request.of(HttpMethod.POST, "/ws", valid(), "HTTP/1.1", CLIENT, false)));
+        Response response = rejected(DEFAULT.http1(Request.of(HttpMethod.POST, "/ws", valid(), HttpProtocol.HTTP_1_1, CLIENT, false)));
         assertThat(response.status().code()).isEqualTo(405);
         assertThat(response.headers().get("Allow")).isEqualTo("GET");
         response.body().release();
@@ -99,7 +100,7 @@ class WebSocketHandshakeTest {
 
     @Test
     void http10Is400() {
-        assertRejected(DEFAULT.http1(Request.of(HttpMethod.GET, "/ws", valid(), "HTTP/1.0", CLIENT, false)), 400,
+        assertRejected(DEFAULT.http1(Request.of(HttpMethod.GET, "/ws", valid(), HttpProtocol.HTTP_1_0, CLIENT, false)), 400,
                 "HTTP/1.1");
     }
 
@@ -228,7 +229,7 @@ class WebSocketHandshakeTest {
     // ---- RFC 8441 ----
 
     private static Request connect(String path, HttpHeaders headers) {
-        return Request.of(HttpMethod.CONNECT, path, headers, "HTTP/2.0", CLIENT, true);
+        return Request.of(HttpMethod.CONNECT, path, headers, HttpProtocol.HTTP_2, CLIENT, true);
     }
 
     private static HttpHeaders h2() {
@@ -258,7 +259,7 @@ class WebSocketHandshakeTest {
                 .isEqualTo(426);
         assertRejected(DEFAULT.extendedConnect(connect("/nope", h2()), "websocket"), 404, "WebSocket");
         Response get = rejected(DEFAULT.extendedConnect(
-                Request.of(HttpMethod.GET, "/ws", h2(), "HTTP/2.0", CLIENT, true), "websocket"));
+                Request.of(HttpMethod.GET, "/ws", h2(), HttpProtocol.HTTP_2, CLIENT, true), "websocket"));
         assertThat(get.status().code()).isEqualTo(405);
         get.body().release();
         assertThat(DEFAULT.extendedConnect(connect("/ws", h2()), "WebSocket")).isInstanceOf(Accepted.class);
