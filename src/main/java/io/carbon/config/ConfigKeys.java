@@ -49,7 +49,11 @@ final class ConfigKeys {
     static final Key<Path> LOG_FILE = new Key<>("log_file", "log/server.log", ValueTypes.path(),
             "server log: lifecycle events and errors", c -> c.logging().logFile());
     static final Key<Path> ACCESS_LOG = new Key<>("access_log", "log/access.log", ValueTypes.optionalPath(),
-            "access log in Combined Log Format; off or empty = no access log", c -> c.logging().accessLog());
+            "access log, one line per request; off or empty = no access log", c -> c.logging().accessLog());
+    static final Key<LoggingConfig.AccessLogStyle> ACCESS_LOG_FORMAT = new Key<>("access_log_format", "combined",
+            ValueTypes.oneOf(LoggingConfig.AccessLogStyle.class),
+            "access log lines: combined (Combined Log Format plus the time taken) or json (one object per line)",
+            c -> c.logging().accessLogFormat());
     static final Key<Integer> ACCESS_LOG_QUEUE = new Key<>("access_log_queue", "65536",
             ValueTypes.integer(1024, 1 << 24),
             "access log lines buffered before they are dropped and counted", c -> c.logging().accessLogQueue());
@@ -223,7 +227,7 @@ final class ConfigKeys {
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
-            LOG_FILE, ACCESS_LOG, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
+            LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS, SECURITY_HEADERS,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, REFERRER_POLICY, CONTENT_SECURITY_POLICY, INDEX_FILES,
             HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL, CACHE_MAX_BYTES, CACHE_MAX_FILE_SIZE,

@@ -138,6 +138,7 @@ final class ServerConfigAssembler {
         LoggingConfig logging = new LoggingConfig(
                 get(ConfigKeys.LOG_FILE),
                 get(ConfigKeys.ACCESS_LOG),
+                get(ConfigKeys.ACCESS_LOG_FORMAT),
                 get(ConfigKeys.ACCESS_LOG_QUEUE),
                 get(ConfigKeys.VERBOSE));
         TlsConfig tls = new TlsConfig(

@@ -213,6 +213,31 @@ final class ValueTypes {
     }
 
     /**
+     * One of the constants of {@code type}, written as its name in lower case; case-insensitive. The error
+     * lists every accepted value.
+     */
+    static <E extends Enum<E>> ValueType<E> oneOf(Class<E> type) {
+        E[] constants = type.getEnumConstants();
+        List<String> names = Arrays.stream(constants).map(e -> e.name().toLowerCase(Locale.ROOT)).toList();
+        return new ValueType<>() {
+            @Override
+            public E parse(String raw) throws InvalidValueException {
+                int i = names.indexOf(raw.toLowerCase(Locale.ROOT));
+                if (i < 0) {
+                    throw new InvalidValueException("expected one of " + String.join(", ", names)
+                            + ", got " + Quoting.show(raw));
+                }
+                return constants[i];
+            }
+
+            @Override
+            public String format(E value) {
+                return names.get(value.ordinal());
+            }
+        };
+    }
+
+    /**
      * Distinct names from {@code allowed}, separated by commas and/or whitespace, order kept (it is a
      * preference order); case-insensitive, returned in lower case. May be empty.
      */

@@ -100,6 +100,7 @@ class DefaultsAndDescribeTest {
                 "ssl_key_path = " + cwd.resolve("ssl/key/key.key"),
                 "log_file = " + cwd.resolve("log/server.log"),
                 "access_log = " + cwd.resolve("log/access.log"),
+                "access_log_format = combined",
                 "access_log_queue = 65536",
                 "verbose = false",
                 "running = true",

@@ -1,8 +1,8 @@
 package io.carbon.logging;
 
+import io.carbon.config.LoggingConfig;
 import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.HttpProtocol;
-import io.carbon.config.LoggingConfig;
 import io.carbon.http.Request;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
@@ -32,14 +32,11 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static io.carbon.config.LoggingConfig.AccessLogStyle.COMBINED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AccessLogTest {
-
-    private static ExchangeOutcome outcome(int status, long bodyBytes, long nanos) {
-        return new ExchangeOutcome(status, 0, bodyBytes, nanos, null, false, ExchangeOutcome.Cut.NONE);
-    }
 
     private static final Clock FIXED = Clock.fixed(Instant.parse("2026-11-21T21:55:48.123Z"), ZoneOffset.UTC);
     private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 5555);
@@ -87,8 +84,13 @@ class AccessLogTest {
         return new String(line, StandardCharsets.US_ASCII);
     }
 
+    /** What the branches used to report as status, body bytes and nanos: a normally completed exchange. */
+    private static ExchangeOutcome outcome(int status, long bodyBytes, long nanos) {
+        return new ExchangeOutcome(status, 0, bodyBytes, nanos, null, false, ExchangeOutcome.Cut.NONE);
+    }
+
     private static String formatted(Request request) {
-        return text(AccessLog.disabled().format(request, 200, 1, 0, FIXED.millis()));
+        return text(AccessLog.disabled().format(request, outcome(200, 1, 0), FIXED.millis()));
     }
 
     @Test
@@ -113,21 +115,21 @@ class AccessLogTest {
         String line = text(AccessLog.disabled().format(
                 Request.of(HttpMethod.HEAD, "/", new DefaultHttpHeaders(), HttpProtocol.HTTP_2,
                         new InetSocketAddress("::1", 443), true),
-                304, 0, 12_345_678_901L, FIXED.millis()));
+                outcome(304, 0, 12_345_678_901L), FIXED.millis()));
         assertThat(line).isEqualTo("0:0:0:0:0:0:0:1 - - [21/Nov/2026:21:55:48 +0000] \"HEAD / HTTP/2.0\" 304 - "
                 + "\"-\" \"-\" 12.345\n");
     }
 
     @Test
     void timestampIsPaddedAndCachedPerSecond() {
-        assertThat(AccessLog.formatSecond(Instant.parse("2027-03-04T05:06:07Z").getEpochSecond()))
+        assertThat(CombinedFormat.formatSecond(Instant.parse("2027-03-04T05:06:07Z").getEpochSecond()))
                 .isEqualTo("04/Mar/2027:05:06:07 +0000");
         AccessLog log = AccessLog.disabled();
         Request r = request("/", headers(null, null));
         long t = Instant.parse("2027-03-04T05:06:07.999Z").toEpochMilli();
-        assertThat(text(log.format(r, 200, 1, 0, t))).contains("[04/Mar/2027:05:06:07 +0000]");
-        assertThat(text(log.format(r, 200, 1, 0, t + 1))).contains("[04/Mar/2027:05:06:08 +0000]");
-        assertThat(text(log.format(r, 200, 1, 0, t - 1000))).contains("[04/Mar/2027:05:06:06 +0000]");
+        assertThat(text(log.format(r, outcome(200, 1, 0), t))).contains("[04/Mar/2027:05:06:07 +0000]");
+        assertThat(text(log.format(r, outcome(200, 1, 0), t + 1))).contains("[04/Mar/2027:05:06:08 +0000]");
+        assertThat(text(log.format(r, outcome(200, 1, 0), t - 1000))).contains("[04/Mar/2027:05:06:06 +0000]");
     }
 
     @Test
@@ -148,10 +150,11 @@ class AccessLogTest {
 
     @Test
     void absurdlyLongFieldsAreTruncatedWithAMarker() {
-        String ua = "a".repeat(AccessLog.MAX_FIELD_CHARS + 5000);
+        String ua = "a".repeat(AccessLogFormat.MAX_FIELD_CHARS + 5000);
         String line = formatted(request("/", headers(null, ua)));
-        assertThat(line).contains("\"" + "a".repeat(AccessLog.MAX_FIELD_CHARS) + AccessLog.TRUNCATED + "\" 0.000\n");
-        assertThat(line).doesNotContain("a".repeat(AccessLog.MAX_FIELD_CHARS + 1));
+        assertThat(line).contains(
+                "\"" + "a".repeat(AccessLogFormat.MAX_FIELD_CHARS) + AccessLogFormat.TRUNCATED + "\" 0.000\n");
+        assertThat(line).doesNotContain("a".repeat(AccessLogFormat.MAX_FIELD_CHARS + 1));
     }
 
     @Test
@@ -172,7 +175,8 @@ class AccessLogTest {
                     return;
                 }
                 for (int i = 0; i < perThread; i++) {
-                    log.exchangeCompleted(request("/t" + id + "/" + i, headers(null, null)), outcome(200, i, 1_000_000));
+                    log.exchangeCompleted(request("/t" + id + "/" + i, headers(null, null)),
+                            outcome(200, i, 1_000_000));
                 }
             });
             w.start();
@@ -298,7 +302,8 @@ class AccessLogTest {
 
     @Test
     void nullAccessLogMeansDisabled() {
-        AccessLog log = AccessLog.open(new LoggingConfig(dir.resolve("server.log"), null, 1024, false), serverLog);
+        AccessLog log = AccessLog.open(
+                new LoggingConfig(dir.resolve("server.log"), null, COMBINED, 1024, false), serverLog);
         assertThat(log.isEnabled()).isFalse();
         log.exchangeCompleted(request("/", headers(null, null)), outcome(200, 1, 0));
         log.reopen();
@@ -309,7 +314,7 @@ class AccessLogTest {
 
     @Test
     void unopenablePathFailsAtOpenWithThePath() {
-        assertThatThrownBy(() -> AccessLog.open(new LoggingConfig(null, dir, 1024, false), serverLog))
+        assertThatThrownBy(() -> AccessLog.open(new LoggingConfig(null, dir, COMBINED, 1024, false), serverLog))
                 .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining("access_log " + dir)
                 .hasMessageContaining("Is a directory");
