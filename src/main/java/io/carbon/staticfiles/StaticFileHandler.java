@@ -8,7 +8,6 @@ import io.carbon.config.CompressionConfig;
 import io.carbon.config.FileCacheConfig;
 import io.carbon.config.FilesConfig;
 import io.carbon.http.HttpHandler;
-import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.netty.buffer.ByteBuf;
@@ -293,15 +292,17 @@ public final class StaticFileHandler implements HttpHandler {
 
     /** Plain HTTP/1.1 sends the private copy by sendfile, when there is one; the rest copy from memory. */
     private FileResponses.Content content(Request request, SharedBytes bytes, SnapshotFile snapshot) {
-        if (snapshot != null && !request.secure() && request.protocol().isHttp1()) {
+        if (snapshot != null && request.protocol().canSendfile(request.secure())) {
             return Contents.snapshot(snapshot, blockingPool);
         }
         return Contents.memory(bytes);
     }
 
+    /** A response from the file cache (its memory, or its private copy for sendfile): a cache hit. */
     private CompletableFuture<Response> answer(Request request, Representation rep, FileResponses.Content content) {
         try {
-            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds.getAsLong()));
+            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds.getAsLong())
+                    .fromCache(true));
         } catch (Contents.Evicted e) {
             return null;
         } catch (IOException e) {
@@ -520,7 +521,7 @@ public final class StaticFileHandler implements HttpHandler {
                     ? FileLoader.sidecars(resolver, target.requested(), stat) : Map.of();
             // A streamed coding has no length: never for ranges (answered from identity) or HTTP/1.0 (no chunks).
             boolean streamable = !(request.headers().contains(HttpHeaderNames.RANGE)
-                    && HttpMethod.GET.equals(request.method())) && request.protocol() != HttpProtocol.HTTP_1_0;
+                    && HttpMethod.GET.equals(request.method())) && request.protocol().streamsUnknownLength();
             List<ContentCoding> offered = compression.forUncached(sidecars.keySet(), contentType, stat.size(),
                     streamable);
             // Vary whenever some request could get a coding, even if this one cannot (a cache must not hand
