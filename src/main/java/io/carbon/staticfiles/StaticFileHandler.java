@@ -184,6 +184,9 @@ public final class StaticFileHandler implements HttpHandler {
                 // The fast path, on the event loop: no system call.
                 CompletableFuture<Response> answer = fromCache(request, key, entry);
                 if (answer != null) {
+                    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+                        answer.join().fromCache(true); // answered from memory as it stood: a cache hit
+                    }
                     return answer;
                 }
             }
@@ -298,11 +301,9 @@ public final class StaticFileHandler implements HttpHandler {
         return Contents.memory(bytes);
     }
 
-    /** A response from the file cache (its memory, or its private copy for sendfile): a cache hit. */
     private CompletableFuture<Response> answer(Request request, Representation rep, FileResponses.Content content) {
         try {
-            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds.getAsLong())
-                    .fromCache(true));
+            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds.getAsLong()));
         } catch (Contents.Evicted e) {
             return null;
         } catch (IOException e) {
