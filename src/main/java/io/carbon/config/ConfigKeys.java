@@ -78,6 +78,13 @@ final class ConfigKeys {
     static final Key<Integer> MAX_PIPELINED_REQUESTS = new Key<>("max_pipelined_requests", "16",
             ValueTypes.integer(1, 1024),
             "requests read ahead on one HTTP/1.1 connection", c -> c.http().maxPipelinedRequests());
+    static final Key<Integer> MAX_REQUESTS_PER_CONNECTION = new Key<>("max_requests_per_connection", "0",
+            ValueTypes.integer(0, Integer.MAX_VALUE),
+            "requests (HTTP/1.1) or streams (HTTP/2) before a connection is drained; 0 = no limit",
+            c -> c.http().maxRequestsPerConnection());
+    static final Key<Duration> MAX_CONNECTION_AGE = new Key<>("max_connection_age", "0",
+            ValueTypes.duration(Duration.ZERO, Duration.ofDays(365)),
+            "a connection older than this is drained and closed; 0 = no limit", c -> c.http().maxConnectionAge());
     static final Key<Boolean> SECURITY_HEADERS = new Key<>("security_headers", "true", ValueTypes.bool(),
             "add the four security headers below to every response",
             c -> c.http().securityHeaders().enabled());
@@ -228,7 +235,8 @@ final class ConfigKeys {
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
-            MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS, SECURITY_HEADERS,
+            MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,
+            MAX_REQUESTS_PER_CONNECTION, MAX_CONNECTION_AGE, SECURITY_HEADERS,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, REFERRER_POLICY, CONTENT_SECURITY_POLICY, INDEX_FILES,
             HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL, CACHE_MAX_BYTES, CACHE_MAX_FILE_SIZE,
             CACHE_REVALIDATE_MS, ENABLE_COMPRESSION, COMPRESSION, COMPRESSION_LEVEL_GZIP, COMPRESSION_LEVEL_BROTLI,

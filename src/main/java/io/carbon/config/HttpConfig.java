@@ -11,6 +11,10 @@ import java.time.Duration;
  * @param maxHeaderSize        {@code max_header_size}: larger header sections get 431
  * @param maxBodySize          {@code max_body_size}: larger request bodies get 413
  * @param maxPipelinedRequests {@code max_pipelined_requests}: requests read ahead on one HTTP/1.1 connection
+ * @param maxRequestsPerConnection {@code max_requests_per_connection}: after this many requests (HTTP/1.1) or
+ *                             streams (HTTP/2) a connection is drained and closed; 0 = no limit
+ * @param maxConnectionAge     {@code max_connection_age}: a connection older than this is drained and closed;
+ *                             zero = no limit
  * @param securityHeaders      headers added to every response
  */
 public record HttpConfig(
@@ -20,5 +24,7 @@ public record HttpConfig(
         int maxHeaderSize,
         long maxBodySize,
         int maxPipelinedRequests,
+        int maxRequestsPerConnection,
+        Duration maxConnectionAge,
         SecurityHeadersConfig securityHeaders) {
 }

@@ -115,6 +115,8 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.MAX_HEADER_SIZE),
                 get(ConfigKeys.MAX_BODY_SIZE),
                 get(ConfigKeys.MAX_PIPELINED_REQUESTS),
+                get(ConfigKeys.MAX_REQUESTS_PER_CONNECTION),
+                get(ConfigKeys.MAX_CONNECTION_AGE),
                 headers);
         FilesConfig files = new FilesConfig(
                 get(ConfigKeys.WWW_PATH),

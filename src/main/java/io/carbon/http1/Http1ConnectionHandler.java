@@ -87,6 +87,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean firstHeadSeen;
     private boolean h2cUpgradeInstalled;
 
+    /** Responses sent, and when the connection began: max_requests_per_connection, max_connection_age. */
+    private int served;
+    private long bornNanos;
+
     /** The pump of the response being written, when its body is produced over time. */
     private BodyPump pump;
 
@@ -117,6 +121,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.wire = ctx.pipeline().context(Http1Codec.class);
         this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.bornNanos = System.nanoTime();
         // A new connection must send its first request head within header_timeout.
         arm(Timer.HEADER, config.headerTimeout().toNanos());
     }
@@ -283,7 +288,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             openTunnel(exchange, response);
             return;
         }
-        boolean close = response.closeConnection() || endsConnection(request) || draining;
+        boolean close = lastOfConnection() || response.closeConnection() || endsConnection(request) || draining;
+        if (close) {
+            inputClosed = true; // nothing read after this is answered
+        }
         boolean http10 = request.protocol() == HttpProtocol.HTTP_1_0;
         Sent sent;
         if (wire != null && exchanges.finisher().preparedAsIs(response)
@@ -385,6 +393,19 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         response.tunnel().open(pipeline);
         pipeline.remove(Http1Codec.class);
+    }
+
+    /**
+     * Counts the response; true when it is the connection's last: {@code max_requests_per_connection}
+     * reached, or {@code max_connection_age} passed (the client learns it from {@code Connection: close}).
+     */
+    private boolean lastOfConnection() {
+        served++;
+        int maxRequests = config.maxRequestsPerConnection();
+        // Like nginx's keepalive_time, the age is checked when a response goes out, never by closing an idle
+        // connection (that would race with the client's next request; keep_alive_timeout closes idle ones).
+        long maxAge = config.maxConnectionAge().toNanos();
+        return maxRequests > 0 && served >= maxRequests || maxAge > 0 && System.nanoTime() - bornNanos >= maxAge;
     }
 
     /** HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it. */

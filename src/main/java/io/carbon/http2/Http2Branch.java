@@ -42,7 +42,7 @@ public final class Http2Branch {
                                  boolean secure, boolean extendedConnect) {
         pipeline.addLast("h2-codec", frameCodec(h2, http, extendedConnect));
         pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, extendedConnect));
-        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http.keepAliveTimeout()));
+        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http));
     }
 
     /**
@@ -54,7 +54,7 @@ public final class Http2Branch {
                                                        boolean extendedConnect) {
         return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect),
                 multiplexer(http, exchanges, false, extendedConnect),
-                new Http2ConnectionControl(h2, http.keepAliveTimeout()));
+                new Http2ConnectionControl(h2, http));
     }
 
     static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http, boolean extendedConnect) {

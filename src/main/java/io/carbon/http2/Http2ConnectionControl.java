@@ -1,6 +1,7 @@
 package io.carbon.http2;
 
 import io.carbon.config.Http2Config;
+import io.carbon.config.HttpConfig;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.LingeringClose;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,10 +31,17 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
     /** When the last stream closed (or the connection started); meaningful while no stream is open. */
     private long idleSinceNanos = System.nanoTime();
     private ScheduledFuture<?> idleCheck;
+    /** max_requests_per_connection (streams here), 0 = none; max_connection_age, zero = none. */
+    private final int maxStreams;
+    private final Duration maxAge;
+    private int streams;
+    private ScheduledFuture<?> ageLimit;
 
-    Http2ConnectionControl(Http2Config config, Duration keepAlive) {
+    Http2ConnectionControl(Http2Config config, HttpConfig http) {
         this.config = config;
-        this.keepAliveNanos = keepAlive.toNanos();
+        this.keepAliveNanos = http.keepAliveTimeout().toNanos();
+        this.maxStreams = http.maxRequestsPerConnection();
+        this.maxAge = http.maxConnectionAge();
     }
 
     @Override
@@ -47,7 +55,19 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
             public void onStreamClosed(Http2Stream stream) {
                 idleSinceNanos = System.nanoTime();
             }
+
+            @Override
+            public void onStreamAdded(Http2Stream stream) {
+                if (maxStreams > 0 && connection.remote().isValidStreamId(stream.id()) && ++streams == maxStreams) {
+                    // The last stream this connection takes: GOAWAY names it, so it and those before it finish
+                    // and the client opens later ones elsewhere (RFC 9113 §6.8). Not from inside the decoder.
+                    ctx.executor().execute(() -> retire(ctx));
+                }
+            }
         });
+        if (!maxAge.isZero()) {
+            ageLimit = ctx.executor().schedule(() -> retire(ctx), maxAge.toNanos(), TimeUnit.NANOSECONDS);
+        }
         idleCheck = ctx.executor().schedule(() -> checkIdle(ctx, connection), keepAliveNanos, TimeUnit.NANOSECONDS);
         // The codec before us sent its preface already when the channel was active (accepted socket,
         // h2c upgrade); otherwise it does so in channelActive, which reaches the codec before us.
@@ -69,10 +89,20 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
         idleCheck = ctx.executor().schedule(() -> checkIdle(ctx, connection), next, TimeUnit.NANOSECONDS);
     }
 
+    /** Graceful close: GOAWAY(NO_ERROR, last stream id), open streams finish, then the socket closes. */
+    private static void retire(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            ctx.close();
+        }
+    }
+
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         if (idleCheck != null) {
             idleCheck.cancel(false);
+        }
+        if (ageLimit != null) {
+            ageLimit.cancel(false);
         }
     }
 

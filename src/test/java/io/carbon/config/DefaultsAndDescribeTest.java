@@ -41,7 +41,7 @@ class DefaultsAndDescribeTest {
         assertThat(c.network()).isEqualTo(new NetworkConfig("127.0.0.1", 8080, false, 8443, false, 4, 1024, 0,
                 Duration.ofSeconds(10), cwd.resolve("ssl/cert/cert.pem"), cwd.resolve("ssl/key/key.key")));
         assertThat(c.http()).isEqualTo(new HttpConfig(Duration.ofSeconds(65), Duration.ofSeconds(10), 8192, 16384,
-                1L << 20, 16, new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
+                1L << 20, 16, 0, Duration.ZERO, new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
                         "strict-origin-when-cross-origin", "default-src 'self'")));
         assertThat(c.files()).isEqualTo(new FilesConfig(www, List.of("index.html"), true, false, "no-cache"));
         assertThat(c.logging()).isEqualTo(new LoggingConfig(cwd.resolve("log/server.log"),
@@ -110,6 +110,8 @@ class DefaultsAndDescribeTest {
                 "max_header_size = 16KiB",
                 "max_body_size = 1MiB",
                 "max_pipelined_requests = 16",
+                "max_requests_per_connection = 0",
+                "max_connection_age = 0s",
                 "security_headers = true",
                 "x_content_type_options = nosniff",
                 "x_frame_options = SAMEORIGIN",
