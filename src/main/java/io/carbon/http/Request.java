@@ -16,8 +16,7 @@ import java.nio.ByteBuffer;
  * @param query         the query without the '?', or null when absent
  * @param headers       request headers (for HTTP/2, {@code :authority} is exposed as {@code Host})
  * @param protocol      the protocol it arrived on
- * @param remoteAddress the client address
- * @param secure        true when the request arrived over TLS
+ * @param connection    the client's connection (its address, TLS)
  * @param startNanos    {@link System#nanoTime()} when the request head was complete
  * @param body          the request body when the branch read it for a handler that needs it (a POST publishing to
  *                      a channel), read-only and bounded by that handler's limit; null when the branch did not
@@ -32,8 +31,7 @@ public record Request(
         String query,
         HttpHeaders headers,
         HttpProtocol protocol,
-        InetSocketAddress remoteAddress,
-        boolean secure,
+        ClientConnection connection,
         long startNanos,
         ByteBuffer body,
         String connectProtocol) {
@@ -45,12 +43,12 @@ public record Request(
     /** Splits a request target into path and query; the path of {@code *} is {@code *}. */
     public static Request of(HttpMethod method, String target, HttpHeaders headers, HttpProtocol protocol,
                              InetSocketAddress remoteAddress, boolean secure) {
-        return of(method, target, headers, protocol, remoteAddress, secure, null);
+        return of(method, target, headers, protocol, ClientConnection.accepted(remoteAddress, secure), null);
     }
 
-    /** The same for an extended CONNECT carrying {@code connectProtocol}. */
+    /** A request on {@code connection}; {@code connectProtocol} for an extended CONNECT, else null. */
     public static Request of(HttpMethod method, String target, HttpHeaders headers, HttpProtocol protocol,
-                             InetSocketAddress remoteAddress, boolean secure, String connectProtocol) {
+                             ClientConnection connection, String connectProtocol) {
         int q = target.indexOf('?');
         String path = q < 0 ? target : target.substring(0, q);
         String query = q < 0 ? null : target.substring(q + 1);
@@ -58,7 +56,7 @@ public record Request(
         if (hash >= 0) {
             path = path.substring(0, hash);
         }
-        return new Request(method, target, path, query, headers, protocol, remoteAddress, secure, System.nanoTime(),
+        return new Request(method, target, path, query, headers, protocol, connection, System.nanoTime(),
                 null, connectProtocol);
     }
 
@@ -67,7 +65,7 @@ public record Request(
      * (its route's {@link BodyPolicy} buffers it). The bytes are not copied; the caller must not change them afterwards.
      */
     public Request withBody(ByteBuffer body) {
-        return new Request(method, target, rawPath, query, headers, protocol, remoteAddress, secure, startNanos, body,
+        return new Request(method, target, rawPath, query, headers, protocol, connection, startNanos, body,
                 connectProtocol);
     }
 
@@ -75,6 +73,16 @@ public record Request(
     @Override
     public ByteBuffer body() {
         return body == null ? null : body.duplicate();
+    }
+
+    /** The client's address. */
+    public InetSocketAddress remoteAddress() {
+        return connection == null ? null : connection.remoteAddress();
+    }
+
+    /** True when the request arrived over TLS. */
+    public boolean secure() {
+        return connection != null && connection.secure();
     }
 
     public boolean isHead() {

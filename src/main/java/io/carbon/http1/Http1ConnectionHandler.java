@@ -4,6 +4,7 @@ import io.carbon.config.HttpConfig;
 import io.carbon.http.Body;
 import io.carbon.http.BodyPump;
 import io.carbon.http.DrainEvent;
+import io.carbon.http.ClientConnection;
 import io.carbon.http.Exchange;
 import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
@@ -33,7 +34,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +70,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** The codec's context: writes from it go out below the response encoder (prepared heads). */
     private ChannelHandlerContext wire;
-    private InetSocketAddress remote;
+    private ClientConnection connection;
 
     /** The exchange whose head arrived and whose body is still being read. */
     private Exchange receiving;
@@ -120,7 +120,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.wire = ctx.pipeline().context(Http1Codec.class);
-        this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.connection = ClientConnection.of(ctx.channel());
         this.bornNanos = System.nanoTime();
         // A new connection must send its first request head within header_timeout.
         arm(Timer.HEADER, config.headerTimeout().toNanos());
@@ -145,10 +145,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void onHead(HttpRequest head) {
         disarm();
-        RequestHeadParser.Result parsed = RequestHeadParser.parse(head, remote, secure);
+        RequestHeadParser.Result parsed = RequestHeadParser.parse(head, connection);
         if (parsed.failed()) {
             rejectAndClose(parsed.error(), exchanges.begin(Request.of(head.method(), head.uri(), head.headers(),
-                    HttpProtocol.HTTP_1_1, remote, secure)), ExchangeOutcome.Cut.NONE);
+                    HttpProtocol.HTTP_1_1, connection, null)), ExchangeOutcome.Cut.NONE);
             return;
         }
         Request request = parsed.request();
@@ -545,7 +545,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             // RFC 9110 §15.5.9: tell the client why, then close.
             rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, receiving != null ? receiving
                     : exchanges.begin(Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
-                    remote, secure)), ExchangeOutcome.Cut.TIMEOUT);
+                    connection, null)), ExchangeOutcome.Cut.TIMEOUT);
         } else {
             ctx.close();
         }

@@ -1,5 +1,6 @@
 package io.carbon.http1;
 
+import io.carbon.http.ClientConnection;
 import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.netty.handler.codec.DecoderResult;
@@ -13,7 +14,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -103,7 +103,7 @@ final class RequestHeadParser {
     private RequestHeadParser() {
     }
 
-    static Result parse(HttpRequest head, InetSocketAddress remote, boolean secure) {
+    static Result parse(HttpRequest head, ClientConnection connection) {
         DecoderResult decoded = head.decoderResult();
         if (decoded.isFailure()) {
             // Netty refuses some transfer codings it cannot frame; RFC 9112 §6.1 says which status that is.
@@ -158,7 +158,7 @@ final class RequestHeadParser {
             return Result.reject(HttpResponseStatus.BAD_REQUEST, "request target must start with /");
         }
         HttpProtocol protocol = http10 ? HttpProtocol.HTTP_1_0 : HttpProtocol.HTTP_1_1;
-        return Result.ok(Request.of(method, target, headers, protocol, remote, secure));
+        return Result.ok(Request.of(method, target, headers, protocol, connection, null));
     }
 
     /** Transfer codings of the HTTP registry that are not chunked: known, but not implemented here. */

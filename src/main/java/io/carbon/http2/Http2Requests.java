@@ -1,5 +1,6 @@
 package io.carbon.http2;
 
+import io.carbon.http.ClientConnection;
 import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -10,7 +11,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Headers.PseudoHeaderName;
 import io.netty.util.AsciiString;
 
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +46,7 @@ final class Http2Requests {
      * @param extendedConnect true when SETTINGS_ENABLE_CONNECT_PROTOCOL was sent (a route tunnels), so a
      *                        CONNECT with {@code :protocol} is an extended CONNECT rather than malformed
      */
-    static Parsed parse(Http2Headers headers, InetSocketAddress remote, boolean secure, boolean extendedConnect) {
+    static Parsed parse(Http2Headers headers, ClientConnection connection, boolean extendedConnect) {
         CharSequence methodName = single(headers, PseudoHeaderName.METHOD.value());
         if (methodName == null) {
             return Parsed.reject("exactly one :method is required");
@@ -130,7 +130,7 @@ final class Http2Requests {
             }
             converted.set(HttpHeaderNames.HOST, authority);
         }
-        return new Parsed(Request.of(method, target, converted, HttpProtocol.HTTP_2, remote, secure,
+        return new Parsed(Request.of(method, target, converted, HttpProtocol.HTTP_2, connection,
                 protocol == null ? null : protocol.toString()), null, protocol);
     }
 

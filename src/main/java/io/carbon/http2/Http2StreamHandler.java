@@ -2,6 +2,7 @@ package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Body;
+import io.carbon.http.ClientConnection;
 import io.carbon.http.Exchange;
 import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
@@ -25,7 +26,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -94,8 +94,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().parent().remoteAddress();
-        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), remote, secure, extendedConnect);
+        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), ClientConnection.of(ctx.channel()),
+                extendedConnect);
         if (parsed.request() == null) {
             // RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
             state = State.REJECTED;

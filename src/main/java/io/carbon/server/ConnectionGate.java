@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.http.ClientConnection;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.netty.channel.Channel;
@@ -31,15 +32,20 @@ final class ConnectionGate {
         this.log = log;
     }
 
-    /** Lets the connection in (and arranges its release on close), or closes it and returns false. */
-    boolean admit(Channel channel) {
-        InetAddress address = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+    /**
+     * Lets the connection in (and arranges its release on close), or closes it and returns false. An admitted
+     * connection's {@link ClientConnection} is resolved here, once.
+     */
+    boolean admit(Channel channel, boolean secure) {
+        InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+        InetAddress address = remote.getAddress();
         ConnectionLimiter.Verdict verdict = limiter.acquire(address);
         if (verdict != ConnectionLimiter.Verdict.ACCEPTED) {
             channel.close();
             logRefusal(address, verdict);
             return false;
         }
+        ClientConnection.attach(channel, ClientConnection.accepted(remote, secure));
         openConnections.add(channel);
         if (log.isVerbose()) {
             log.verbose("connection opened from " + channel.remoteAddress());

@@ -40,7 +40,7 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
-        if (!gate.admit(channel)) {
+        if (!gate.admit(channel, false)) {
             return;
         }
         Http1Codec codec = new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize());

@@ -2,6 +2,7 @@ package io.carbon.server;
 
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
+import io.carbon.http.ClientConnection;
 import io.carbon.http.Exchanges;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
@@ -15,6 +16,8 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
+
+import javax.net.ssl.SSLSession;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
@@ -50,7 +53,7 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
-        if (!gate.admit(channel)) {
+        if (!gate.admit(channel, true)) {
             return;
         }
         SslHandler ssl = tls.newHandler(channel.alloc());
@@ -72,6 +75,9 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
 
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
+            ClientConnection.attach(ctx.channel(), ClientConnection.of(ctx.channel())
+                    .withTls(session.getProtocol(), session.getCipherSuite()));
             if (ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null) {
                 Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true, extendedConnect);
                 return;

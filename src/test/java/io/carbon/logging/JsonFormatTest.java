@@ -105,7 +105,7 @@ class JsonFormatTest {
 
     @Test
     void absentValuesAreNullAndEmptyOnesEmpty() {
-        Request r = new Request(null, null, null, null, null, null, null, false, 0, null, null);
+        Request r = new Request(null, null, null, null, null, null, null, 0, null, null);
         Map<String, Object> fields = Json.parse(line(r, new ExchangeOutcome(400, 0, 0, 0, null, false, Cut.NONE)));
         assertThat(fields).containsEntry("remote", null).containsEntry("method", null)
                 .containsEntry("target", null).containsEntry("protocol", null).containsEntry("referer", null)
