@@ -12,6 +12,7 @@ import io.carbon.http.Response;
 import io.carbon.http.ResponseFinisher;
 import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
+import io.carbon.testing.Poll;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -130,22 +131,14 @@ final class H2TestServer implements AutoCloseable {
     }
 
     /** Waits until the listener heard of {@code count} exchanges (it is told after the last write). */
-    List<Completed> awaitCompleted(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (completed.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        return List.copyOf(completed);
+    List<Completed> awaitCompleted(int count) {
+        return Poll.until(count + " completed exchanges", () -> List.copyOf(completed), all -> all.size() >= count);
     }
 
-    /** Waits (bounded) until an exchange for {@code target} with {@code status} was reported; returns all. */
-    List<Completed> awaitCompletion(String target, int status) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (completed.stream().noneMatch(c -> c.target().equals(target) && c.status() == status)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        return List.copyOf(completed);
+    /** Waits until an exchange for {@code target} with {@code status} was reported; returns all. */
+    List<Completed> awaitCompletion(String target, int status) {
+        return Poll.until("a completed exchange " + target + " " + status, () -> List.copyOf(completed),
+                all -> all.stream().anyMatch(c -> c.target().equals(target) && c.status() == status));
     }
 
     @Override

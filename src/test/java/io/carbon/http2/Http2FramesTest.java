@@ -1,6 +1,7 @@
 package io.carbon.http2;
 
 import io.carbon.http.DrainEvent;
+import io.carbon.testing.Poll;
 import io.carbon.testing.RawH2;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -476,7 +477,10 @@ class Http2FramesTest {
             long received = requestFileAndStall(client);
             server.connections.get(before).pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
             client.windowUpdate(0, H2TestServer.FILE_SIZE).windowUpdate(1, H2TestServer.FILE_SIZE);
-            Thread.sleep(300); // the body is written and the server has closed its side by now, unread by us
+            // The body is written and the server has closed its side, unread by us.
+            io.netty.channel.Channel connection = server.connections.get(before);
+            Poll.until("the server to write the body and close its side",
+                    () -> ((io.netty.channel.socket.DuplexChannel) connection).isOutputShutdown());
             for (int i = 0; i < 16; i++) {
                 client.windowUpdate(0, 1); // a plain close would answer these with a reset
             }

@@ -1,5 +1,6 @@
 package io.carbon.http2;
 
+import io.carbon.testing.Poll;
 import io.carbon.testing.RawH2;
 import io.carbon.testing.TestServer;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -145,6 +146,7 @@ class Http2StreamStatesTest {
             client.headers(1, request("POST", "/slow-body"), false);
             client.data(1, new byte[] {1}, false);
             // header_timeout is 1 s; the socket waits up to 10 s, the connection's keep-alive is 65 s.
+            client.timeout(10_000);
             RawH2.Response response = client.response(1);
             assertThat(response.status()).isEqualTo(408);
             RawH2.Frame reset = client.await(RST_STREAM, 1);
@@ -161,19 +163,10 @@ class Http2StreamStatesTest {
     }
 
     private static String awaitAccessLogLine(String path) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Path log = logs.resolve("access.log");
-            if (Files.exists(log)) {
-                List<String> lines = Files.readAllLines(log);
-                for (String line : lines) {
-                    if (line.contains(path)) {
-                        return line;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no access log line for " + path);
+        Path log = logs.resolve("access.log");
+        List<String> lines = Poll.untilChecked("an access log line for " + path,
+                () -> Files.exists(log) ? Files.readAllLines(log) : List.<String>of(),
+                read -> read.stream().anyMatch(line -> line.contains(path)));
+        return lines.stream().filter(line -> line.contains(path)).findFirst().orElseThrow();
     }
 }

@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.testing.Poll;
 import io.carbon.testing.RawHttp;
 import io.carbon.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -248,13 +248,8 @@ class FileServingEndToEndTest {
                 body.readNBytes(1000); // closing early resets the stream
             }
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<String> open = openServedFiles();
-        while (!open.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            open = openServedFiles();
-        }
-        assertThat(open).as("descriptors of served files still open").isEmpty();
+        Poll.untilChecked("every descriptor of a served file to be closed",
+                FileServingEndToEndTest::openServedFiles, List::isEmpty);
     }
 
     private static void readSome(RawHttp raw) throws IOException {

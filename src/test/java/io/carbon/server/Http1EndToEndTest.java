@@ -1,7 +1,10 @@
 package io.carbon.server;
 
+import io.carbon.http.LingeringClose;
+import io.carbon.testing.Poll;
 import io.carbon.testing.RawHttp;
 import io.carbon.testing.TestServer;
+import io.netty.channel.socket.DuplexChannel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,6 +14,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,7 +25,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -246,7 +249,7 @@ class Http1EndToEndTest {
         try (RawHttp raw = server.raw()) {
             raw.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
             raw.send(new byte[256 * 1024]); // arrives after the server decided: never read by the codec
-            Thread.sleep(300); // the 413 is written and the server has closed its side by now
+            Poll.until("the server to write its 413 and close its side", () -> outputShutDown(raw.localPort()));
             raw.send(new byte[64 * 1024]);
             RawHttp.Reply refused = raw.read();
             assertThat(refused.status()).isEqualTo(413);
@@ -261,17 +264,17 @@ class Http1EndToEndTest {
         try (RawHttp raw = server.raw()) {
             raw.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n");
             assertThat(raw.read().status()).isEqualTo(413);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            boolean cutOff = false;
-            while (!cutOff && System.nanoTime() < deadline) {
-                try {
-                    raw.send(new byte[16 * 1024]);
-                    Thread.sleep(20);
-                } catch (IOException e) {
-                    cutOff = true; // reset by the server once it closed for good
-                }
-            }
-            assertThat(cutOff).as("closed while the client was still sending").isTrue();
+            // The stimulus: the client goes on sending, a piece at every check, until the server resets it once
+            // it closed for good. The deadline is 10 times the linger time: only that timer can end it in time.
+            Poll.until("the server to cut off a client that is still sending",
+                    Duration.ofMillis(10 * LingeringClose.LINGER_MILLIS), () -> {
+                        try {
+                            raw.send(new byte[16 * 1024]);
+                            return false;
+                        } catch (IOException e) {
+                            return true;
+                        }
+                    });
         }
     }
 
@@ -401,5 +404,12 @@ class Http1EndToEndTest {
         String etag = single.headers().firstValue("etag").orElseThrow();
         assertThat(get("/big.bin", "Range", "bytes=0-0", "If-Range", etag).statusCode()).isEqualTo(206);
         assertThat(get("/big.bin", "Range", "bytes=0-0", "If-Range", "\"stale\"").statusCode()).isEqualTo(200);
+    }
+
+    /** True when the server has shut down the writing side of the connection from {@code clientPort}. */
+    private static boolean outputShutDown(int clientPort) {
+        return server.server().connections().stream()
+                .filter(c -> c.remoteAddress() instanceof InetSocketAddress peer && peer.getPort() == clientPort)
+                .anyMatch(c -> c instanceof DuplexChannel duplex && duplex.isOutputShutdown());
     }
 }

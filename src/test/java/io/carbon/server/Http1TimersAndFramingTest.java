@@ -56,7 +56,7 @@ class Http1TimersAndFramingTest {
     void aHeadStartedAfterAnIdleKeepAliveGets408WithinTheHeaderTimeoutNotTheKeepAlive() throws Exception {
         try (RawHttp raw = server.raw()) {
             assertThat(raw.send(GET).read().status()).isEqualTo(200);
-            Thread.sleep(1_500); // idle for longer than header_timeout: keep-alive, not a head
+            Thread.sleep(1_500); // the stimulus: idle for longer than header_timeout: keep-alive, not a head
             raw.send("GET / HTTP/1.1\r\nHost");
             // The keep-alive deadline is 60 s away; the socket gives up after 20 s: only the header timer (1 s)
             // can answer in time.
@@ -72,7 +72,7 @@ class Http1TimersAndFramingTest {
     void anIdleKeepAliveConnectionIsNotSentA408() throws Exception {
         try (RawHttp raw = server.raw()) {
             assertThat(raw.send(GET).read().status()).isEqualTo(200);
-            Thread.sleep(2_500); // more than twice header_timeout, far less than keep_alive_timeout
+            Thread.sleep(2_500); // the stimulus: idle for more than twice header_timeout, far less than keep-alive
             assertThat(raw.send(GET).read().status()).isEqualTo(200);
         }
     }
@@ -81,12 +81,13 @@ class Http1TimersAndFramingTest {
     void aSlowHeadTrickledByteByByteIsCutAtTheHeaderTimeout() throws Exception {
         try (RawHttp raw = server.raw()) {
             raw.timeout(20_000);
-            String head = "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1234567890\r\n";
+            // Trickled whole, the head would take 30 s, 30 times header_timeout: only that timer can cut it short.
+            String head = "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: " + "1234567890".repeat(12) + "\r\n";
             int sent = 0;
             try {
                 for (; sent < head.length(); sent++) {
                     raw.send(head.substring(sent, sent + 1));
-                    Thread.sleep(200);
+                    Thread.sleep(200); // the stimulus: one byte every 200 ms
                 }
             } catch (java.io.IOException closed) {
                 // the server may close while we are still trickling

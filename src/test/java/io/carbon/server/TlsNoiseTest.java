@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.testing.Poll;
 import io.carbon.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +64,7 @@ class TlsNoiseTest {
                     helloThenReset(trust, server.server().httpsPort());
                     plainHttpOnTheTlsPort(server.server().httpsPort());
                 }
-                awaitTrue(() -> server.server().openConnections() == 0);
+                Poll.until("every connection to be closed", () -> server.server().openConnections(), n -> n == 0);
             } finally {
                 System.setOut(out);
                 System.setErr(err);
@@ -84,7 +85,9 @@ class TlsNoiseTest {
             SSLContext trust = TlsAndHttp2EndToEndTest.trusting(temp.resolve("ssl/cert.pem"));
             int clientPort = helloThenReset(trust, server.server().httpsPort());
             Path file = temp.resolve("log/server.log");
-            awaitTrue(() -> Files.readString(file).contains("127.0.0.1:" + clientPort + " failed before ALPN"));
+            String failure = "127.0.0.1:" + clientPort + " failed before ALPN";
+            Poll.untilChecked("the server log to say: " + failure, () -> Files.readString(file),
+                    text -> text.contains(failure));
             List<String> log = Files.readAllLines(file);
             assertThat(log.subList(startupLines, log.size())).noneMatch(line -> line.matches("\\S+ (WARN|ERROR) .*"));
         }
@@ -153,18 +156,6 @@ class TlsNoiseTest {
             byte[] request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
             socket.getOutputStream().write(request);
             socket.getInputStream().readAllBytes();
-        }
-    }
-
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitTrue(Condition condition) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.holds()) {
-            assertThat(System.nanoTime() - deadline).as("condition not met within 10 s").isNegative();
-            Thread.sleep(20);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.testing.Poll;
 import io.carbon.testing.RawH2;
 import io.carbon.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -158,11 +159,9 @@ class WebSocketEndToEndTest {
         b.sendClose(1000, "").join();
     }
 
-    private static void awaitSubscribers(String channel, int count) throws InterruptedException {
-        for (int i = 0; i < 500 && server.server().webSockets().subscribers(channel) < count; i++) {
-            Thread.sleep(10);
-        }
-        assertThat(server.server().webSockets().subscribers(channel)).isEqualTo(count);
+    private static void awaitSubscribers(String channel, int count) {
+        Poll.until(count + " subscriber(s) of channel " + channel,
+                () -> server.server().webSockets().subscribers(channel), n -> n == count);
     }
 
     @Test

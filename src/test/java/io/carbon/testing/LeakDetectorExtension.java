@@ -60,6 +60,8 @@ public final class LeakDetectorExtension implements BeforeAllCallback, AfterAllC
         // Leaks are noticed when a leaked object has been collected and a new one is tracked.
         for (int round = 0; round < 3; round++) {
             System.gc();
+            // Not a wait for an event (no leak is the usual outcome, so there is nothing to poll for): gives the
+            // collector a moment to enqueue what it found before the allocations below make the detector look.
             Thread.sleep(50);
             for (int i = 0; i < 64; i++) {
                 ByteBuf pooled = PooledByteBufAllocator.DEFAULT.directBuffer(16);

@@ -89,6 +89,12 @@ public final class RawH2 implements AutoCloseable {
         return serverSettings;
     }
 
+    /** How long one read waits for the server (5 s unless set). */
+    public RawH2 timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
     /** Off: DATA is not acknowledged with WINDOW_UPDATE, so the server stalls on flow control. */
     public RawH2 autoWindowUpdate(boolean on) {
         this.autoWindowUpdate = on;

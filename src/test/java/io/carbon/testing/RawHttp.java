@@ -103,6 +103,11 @@ public final class RawHttp implements AutoCloseable {
         return in.readNBytes(count);
     }
 
+    /** The client's port, by which the server knows this connection. */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     public void timeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }

@@ -1,5 +1,6 @@
 package io.carbon.websocket;
 
+import io.carbon.testing.Poll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -34,18 +35,13 @@ class ChannelsTest {
         assertThat(next.opcode()).as("next frame").isEqualTo(PONG);
     }
 
-    static void awaitSubscribers(WsTestServer server, String channel, int subscribers) throws InterruptedException {
-        for (int i = 0; i < 200 && server.service.subscribers(channel) != subscribers; i++) {
-            Thread.sleep(10);
-        }
-        assertThat(server.service.subscribers(channel)).isEqualTo(subscribers);
+    static void awaitSubscribers(WsTestServer server, String channel, int subscribers) {
+        Poll.until(subscribers + " subscriber(s) of channel " + channel,
+                () -> server.service.subscribers(channel), n -> n == subscribers);
     }
 
-    private static void awaitChannels(WsTestServer server, int channels) throws InterruptedException {
-        for (int i = 0; i < 200 && server.service.channels() != channels; i++) {
-            Thread.sleep(10);
-        }
-        assertThat(server.service.channels()).isEqualTo(channels);
+    private static void awaitChannels(WsTestServer server, int channels) {
+        Poll.until(channels + " channel(s)", () -> server.service.channels(), n -> n == channels);
     }
 
     @Test

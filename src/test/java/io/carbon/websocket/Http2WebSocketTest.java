@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.carbon.http.Response;
+import io.carbon.testing.Poll;
 import io.carbon.testing.RawH2;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -217,9 +218,7 @@ class Http2WebSocketTest {
             for (int stream = 1; stream <= 19; stream += 4) {
                 assertThat(sockets.get(stream).read(sockets).text()).isEqualTo("stream " + stream);
             }
-            for (int i = 0; i < 200 && service.subscribers("h2room") < 5; i++) {
-                Thread.sleep(10);
-            }
+            Poll.until("5 subscribers of channel h2room", () -> service.subscribers("h2room"), n -> n == 5);
             sockets.get(3).send(TEXT, "to the room".getBytes(StandardCharsets.UTF_8));
             for (int stream = 7; stream <= 19; stream += 4) {
                 assertThat(sockets.get(stream).read(sockets).text()).isEqualTo("to the room");
@@ -237,7 +236,9 @@ class Http2WebSocketTest {
             assertThat(ws.read().closeCode()).isEqualTo(1002);
             ws.awaitServerEnd();
             assertThat(ws.serverEnded).isTrue();
-            // The client never ends its side: after the close wait (websocket_idle_timeout), RST_STREAM.
+            // The client never ends its side: after the close wait (websocket_idle_timeout), RST_STREAM. The
+            // socket gives up after 10 times the close wait: only that timer can answer in time.
+            h2.timeout(20_000);
             RawH2.Frame reset = h2.await(RawH2.RST_STREAM, 1);
             assertThat(reset).isNotNull();
         }
@@ -248,18 +249,13 @@ class Http2WebSocketTest {
         try (RawH2 h2 = connect()) {
             h2.headers(1, StreamSocket.connect("/ws"), false);
             h2.await(RawH2.HEADERS, 1);
-            for (int i = 0; i < 200 && service.openSessions() == 0; i++) {
-                Thread.sleep(10);
-            }
-            int before = service.openSessions();
+            int before = Poll.until("the WebSocket session to start", () -> service.openSessions(), n -> n > 0);
             StreamSocket ws = new StreamSocket(h2, 1);
             h2.data(1, new byte[0], true);
             ws.awaitServerEnd();
             assertThat(ws.serverEnded || ws.resetCode >= 0).isTrue();
-            for (int i = 0; i < 200 && service.openSessions() >= before; i++) {
-                Thread.sleep(10);
-            }
-            assertThat(service.openSessions()).isLessThan(before);
+            Poll.until("fewer than " + before + " open WebSocket sessions", () -> service.openSessions(),
+                    n -> n < before);
         }
     }
 

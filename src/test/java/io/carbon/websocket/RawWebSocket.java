@@ -161,7 +161,7 @@ final class RawWebSocket implements AutoCloseable {
         for (int i = 0; i < bytes.length; i += piece) {
             out.write(bytes, i, Math.min(piece, bytes.length - i));
             out.flush();
-            Thread.sleep(pauseMillis);
+            Thread.sleep(pauseMillis); // the stimulus: the pieces arrive in separate TCP reads
         }
         return this;
     }
