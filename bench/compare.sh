@@ -28,7 +28,8 @@
 #   CARBON_JAR [target/carbon.jar]   the jar to run; the script runs a copy of it, so a build may replace
 #                         the original during the run
 #   C_PORT, C_TLS, N_PORT, N_TLS [18080 18443 28080 28443]   loopback ports of Carbon and nginx
-# Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), nginx, curl, and target/carbon.jar.
+# Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), nginx with Debian's Brotli modules
+# (libnginx-mod-http-brotli-filter, libnginx-mod-http-brotli-static), curl, and target/carbon.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,6 +84,11 @@ need ss iproute2
 CARBON_JAR=${CARBON_JAR:-target/carbon.jar}
 [ -f "$CARBON_JAR" ] || die "$CARBON_JAR is missing: build it first (mvn -B -q package -DskipTests)"
 [ -f "$NGINX_CONF" ] || die "nginx config $NGINX_CONF not found (set NGINX_CONF)"
+# The reference config loads Debian's Brotli modules (compressing per request, as nginx does for gzip).
+for module in $(sed -n 's/^[[:space:]]*load_module[[:space:]]*\([^;]*\);.*/\1/p' "$NGINX_CONF"); do
+  [ -f "$module" ] || die "nginx module $module is missing (loaded by $NGINX_CONF):" \
+    "apt-get install -y libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static"
+done
 
 for p in $C_PORT $C_TLS $N_PORT $N_TLS; do
   if [ -n "$(ss -Htln "sport = :$p")" ]; then
