@@ -22,18 +22,27 @@ public final class Exchange {
 
     private final Exchanges owner;
     private final Request head;
-    private final long limit;
+    /** The route's limit, once a body is announced or arrives (most requests have none: no lookup for them). */
+    private long limit = -1;
     /** The body as it arrives, when the route wants it; null when it is discarded. */
     private ByteArrayOutputStream kept;
     private long bodyBytes;
+    private boolean expectsContinue;
     private boolean reported;
 
     Exchange(Exchanges owner, Request head) {
         this.owner = owner;
         this.head = head;
-        BodyPolicy policy = owner.routes().bodyPolicy(head);
-        this.limit = policy.limit(owner.maxBodySize());
-        this.kept = policy instanceof BodyPolicy.Buffer ? new ByteArrayOutputStream() : null;
+    }
+
+    /** Applies the route's body policy, once. */
+    private long limit() {
+        if (limit < 0) {
+            BodyPolicy policy = owner.routes().bodyPolicy(head);
+            limit = policy.limit(owner.maxBodySize());
+            kept = policy instanceof BodyPolicy.Buffer ? new ByteArrayOutputStream() : null;
+        }
+        return limit;
     }
 
     public Request request() {
@@ -50,20 +59,22 @@ public final class Exchange {
      */
     public HttpResponseStatus refusal() {
         String length = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null && parseLength(length) > limit) {
+        if (length != null && parseLength(length) > limit()) {
             return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
         }
         String expect = head.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-            return HttpResponseStatus.EXPECTATION_FAILED;
+        if (expect != null) {
+            expectsContinue = HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim());
+            if (!expectsContinue) {
+                return HttpResponseStatus.EXPECTATION_FAILED;
+            }
         }
         return null;
     }
 
-    /** True when the client waits for 100 Continue before sending the body (and was not refused). */
+    /** After {@link #refusal()} found none: true when the client waits for 100 Continue before its body. */
     public boolean expectsContinue() {
-        String expect = head.headers().get(HttpHeaderNames.EXPECT);
-        return expect != null && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim());
+        return expectsContinue;
     }
 
     /**
@@ -72,8 +83,11 @@ public final class Exchange {
      * @return false once the body is over the limit: answer 413 without reading the rest
      */
     public boolean onBody(ByteBuf content) {
+        if (!content.isReadable()) {
+            return true; // the empty end of a body-less request
+        }
         bodyBytes += content.readableBytes();
-        if (bodyBytes > limit) {
+        if (bodyBytes > limit()) {
             kept = null;
             return false;
         }

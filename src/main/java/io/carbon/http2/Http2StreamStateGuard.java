@@ -12,8 +12,11 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.logging.LogLevel;
 import io.netty.util.internal.PlatformDependent;
 
+import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The stream-state rules of RFC 9113 §5.1 and §5.1.1 that Netty 4.2's decoder answers with the wrong error,
@@ -37,11 +40,14 @@ import java.util.Map;
  */
 final class Http2StreamStateGuard extends Http2FrameLogger {
 
-    /** Closed streams remembered per connection; older ones are left to Netty's answer. */
+    /** Streams closed by a reset, and ranges of ids skipped, remembered per connection (both are rare). */
     static final int REMEMBERED = 1024;
 
-    /** Streams the client opened that have closed since, in closing order: true when closed by a reset. */
-    private final Map<Integer, Boolean> closed = new LinkedHashMap<>() {
+    /**
+     * Client streams closed by RST_STREAM, sent or received, in closing order. Every other client stream that
+     * is gone closed by END_STREAM both ways: that common case costs nothing to remember.
+     */
+    private final Set<Integer> reset = Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
             if (size() <= REMEMBERED) {
@@ -50,23 +56,43 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
             forgottenUpTo = Math.max(forgottenUpTo, eldest.getKey());
             return true;
         }
-    };
-    /** Stream ids at or below this may have been forgotten: no verdict on them. */
+    });
+    /** Ids a client skipped (RFC 9113 §5.1.1: they are closed without ever being opened), as [first, last]. */
+    private final ArrayDeque<int[]> skipped = new ArrayDeque<>();
+    /** Stream ids at or below this may have been reset and forgotten: no verdict on them. */
     private int forgottenUpTo;
+    private int lastOpened = -1;
     private Http2Connection connection;
 
     Http2StreamStateGuard() {
         super(LogLevel.TRACE, Http2StreamStateGuard.class);
     }
 
-    /** Starts remembering how the client's streams close on {@code connection} (the codec's). */
+    /** Starts following the client's streams on {@code connection} (the codec's). */
     void watch(Http2Connection connection) {
         this.connection = connection;
         connection.addListener(new Http2ConnectionAdapter() {
             @Override
+            public void onStreamAdded(Http2Stream stream) {
+                int id = stream.id();
+                if (!connection.remote().isValidStreamId(id)) {
+                    return;
+                }
+                if (lastOpened > 0 && id > lastOpened + 2) {
+                    skipped.addLast(new int[] {lastOpened + 2, id - 2});
+                    if (skipped.size() > REMEMBERED) {
+                        skipped.removeFirst(); // a forgotten skip is judged as a normal close: still an error
+                    }
+                } else if (lastOpened < 0 && id > 1) {
+                    skipped.addLast(new int[] {1, id - 2}); // a client's first stream need not be 1
+                }
+                lastOpened = Math.max(lastOpened, id);
+            }
+
+            @Override
             public void onStreamClosed(Http2Stream stream) {
-                if (connection.remote().isValidStreamId(stream.id())) {
-                    closed.merge(stream.id(), stream.isResetSent(), Boolean::logicalOr);
+                if (stream.isResetSent() && connection.remote().isValidStreamId(stream.id())) {
+                    reset.add(stream.id());
                 }
             }
         });
@@ -102,7 +128,7 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
     @Override
     public void logRstStream(Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
         if (direction == Direction.INBOUND && connection != null && connection.stream(streamId) != null) {
-            closed.put(streamId, true); // the stream closes by this reset right after
+            reset.add(streamId); // the stream closes by this reset right after
         }
         super.logRstStream(direction, ctx, streamId, errorCode);
     }
@@ -124,15 +150,23 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
                 || connection.goAwaySent() && streamId > connection.remote().lastStreamKnownByPeer()) {
             return; // a new stream, or one Netty ignores after GOAWAY
         }
-        Boolean reset = closed.get(streamId);
-        if (reset == null && streamId > forgottenUpTo) {
+        if (wasSkipped(streamId)) {
             fail(Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
                     "%s on stream %d, lower than a stream already opened (RFC 9113 §5.1.1)", frame, streamId));
         }
-        if (Boolean.FALSE.equals(reset)) {
+        if (!reset.contains(streamId) && streamId > forgottenUpTo) {
             fail(Http2Exception.connectionError(Http2Error.STREAM_CLOSED,
                     "%s on stream %d, closed by END_STREAM both ways (RFC 9113 §5.1)", frame, streamId));
         }
+    }
+
+    private boolean wasSkipped(int streamId) {
+        for (int[] range : skipped) {
+            if (streamId >= range[0] && streamId <= range[1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Thrown as the decoder's own checks throw (a logger method cannot declare it). */

@@ -44,7 +44,7 @@ class Http2StreamStatesTest {
         Path www = Files.createDirectories(temp.resolve("www"));
         Files.writeString(www.resolve("index.html"), "hello\n");
         logs = Files.createDirectories(temp.resolve("log"));
-        server = TestServer.start(www, logs, Map.of("enable_http2", "true", "header_timeout", "1s"));
+        server = TestServer.start(www, logs, Map.of("enable_http2", "true", "header_timeout", "1s", "max_body_size", "1k"));
     }
 
     @AfterAll
@@ -121,6 +121,35 @@ class Http2StreamStatesTest {
             assertThat(error.type()).isEqualTo(GOAWAY);
             assertThat(error.errorCode()).isEqualTo(PROTOCOL_ERROR);
             assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void dataStillInFlightAfterTheServerResetAStreamIsNotAConnectionError() throws Exception {
+        try (RawH2 client = connect()) {
+            client.headers(1, request("POST", "/").add("content-length", "5000"), false);
+            assertThat(client.response(1).status()).isEqualTo(413);
+            assertThat(client.await(RST_STREAM, 1).errorCode()).isEqualTo(NO_ERROR);
+            // RFC 9113 §5.1: frames the client sent before it saw our RST_STREAM are ignored, at worst reset.
+            client.data(1, new byte[100], false);
+            client.data(1, new byte[100], true);
+            client.headers(3, request("GET", "/"), true);
+            assertThat(client.response(3).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anIdTheClientSkippedIsNeverOpenedSoUsingItLaterIsAProtocolError() throws Exception {
+        try (RawH2 client = connect()) {
+            client.headers(1, request("GET", "/"), true);
+            assertThat(client.response(1).status()).isEqualTo(200);
+            client.headers(7, request("GET", "/"), true);
+            assertThat(client.response(7).status()).isEqualTo(200);
+            client.headers(5, request("GET", "/"), true);
+            RawH2.Frame error = nextError(client);
+            assertThat(error).isNotNull();
+            assertThat(error.type()).isEqualTo(GOAWAY);
+            assertThat(error.errorCode()).isEqualTo(PROTOCOL_ERROR);
         }
     }
 
