@@ -63,11 +63,12 @@ class AccessLogTest {
         return log;
     }
 
-    private static Request request(String target, HttpHeaders headers) {
+    /** A GET from {@code CLIENT}; shared with JsonFormatTest. */
+    static Request request(String target, HttpHeaders headers) {
         return Request.of(HttpMethod.GET, target, headers, HttpProtocol.HTTP_1_1, CLIENT, false);
     }
 
-    private static HttpHeaders headers(String referer, String userAgent) {
+    static HttpHeaders headers(String referer, String userAgent) {
         // Without validation, like headers from a lenient peer or another protocol branch, so hostile values
         // reach the access log as they would in the worst case.
         HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();

@@ -5,7 +5,6 @@ import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.ExchangeOutcome.Cut;
 import io.carbon.http.HttpProtocol;
 import io.carbon.http.Request;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -37,28 +36,11 @@ import static org.assertj.core.api.Assertions.entry;
 class JsonFormatTest {
 
     private static final Clock FIXED = Clock.fixed(Instant.parse("2026-11-21T21:55:48.123Z"), ZoneOffset.UTC);
-    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 5555);
 
     @TempDir
     Path dir;
 
     private final JsonFormat format = new JsonFormat();
-
-    private static HttpHeaders headers(String referer, String userAgent) {
-        // Without validation, so hostile values reach the log as they would from a lenient peer.
-        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-        if (referer != null) {
-            h.set(HttpHeaderNames.REFERER, referer);
-        }
-        if (userAgent != null) {
-            h.set(HttpHeaderNames.USER_AGENT, userAgent);
-        }
-        return h;
-    }
-
-    private static Request request(String target, HttpHeaders headers) {
-        return Request.of(HttpMethod.GET, target, headers, HttpProtocol.HTTP_1_1, CLIENT, false);
-    }
 
     private static ExchangeOutcome ok(long responseBytes) {
         return new ExchangeOutcome(200, 0, responseBytes, 3_999_999, null, false, Cut.NONE);
@@ -81,7 +63,7 @@ class JsonFormatTest {
 
     @Test
     void everyFieldInOrder() {
-        HttpHeaders h = headers("http://ref.example/page", "Mozilla/5.0 (X11)");
+        HttpHeaders h = AccessLogTest.headers("http://ref.example/page", "Mozilla/5.0 (X11)");
         h.set(HttpHeaderNames.COOKIE, "session=SECRET-COOKIE-VALUE");
         h.set(HttpHeaderNames.AUTHORIZATION, "Basic U0VDUkVULUFVVEg=");
         Request r = Request.of(HttpMethod.POST, "/a?b=1", h, HttpProtocol.HTTP_2, new InetSocketAddress("::1", 443), true);
@@ -113,13 +95,13 @@ class JsonFormatTest {
                 .containsEntry("cache_hit", false).containsEntry("response_bytes", 0L)
                 .containsEntry("duration", 0.0).doesNotContainKey("cut");
 
-        assertThat(Json.parse(line(request("/", headers("", "")), ok(0))))
+        assertThat(Json.parse(line(AccessLogTest.request("/", AccessLogTest.headers("", "")), ok(0))))
                 .containsEntry("referer", "").containsEntry("user_agent", "").containsEntry("remote", "127.0.0.1");
     }
 
     @Test
     void anUnresolvedRemoteIsItsHostString() {
-        Request r = Request.of(HttpMethod.GET, "/", headers(null, null), HttpProtocol.HTTP_1_1,
+        Request r = Request.of(HttpMethod.GET, "/", AccessLogTest.headers(null, null), HttpProtocol.HTTP_1_1,
                 InetSocketAddress.createUnresolved("proxy\"name", 80), false);
         assertThat(Json.parse(line(r, ok(1)))).containsEntry("remote", "proxy\"name");
     }
@@ -127,7 +109,7 @@ class JsonFormatTest {
     @ParameterizedTest
     @EnumSource(value = Cut.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
     void cutIsLastAndOnlyWhenTheExchangeEndedEarly(Cut cut) {
-        String text = line(request("/", headers(null, null)), new ExchangeOutcome(200, 0, 10, 0, null, false, cut));
+        String text = line(AccessLogTest.request("/", AccessLogTest.headers(null, null)), new ExchangeOutcome(200, 0, 10, 0, null, false, cut));
         String name = cut.name().toLowerCase(Locale.ROOT);
         assertThat(text).endsWith(",\"cache_hit\":false,\"cut\":\"" + name + "\"}");
         assertThat(Json.parse(text)).containsEntry("cut", name);
@@ -135,7 +117,7 @@ class JsonFormatTest {
 
     @Test
     void timeIsIso8601UtcWithMillisecondsCachedPerSecond() {
-        Request r = request("/", headers(null, null));
+        Request r = AccessLogTest.request("/", AccessLogTest.headers(null, null));
         long t = Instant.parse("2027-03-04T05:06:07.009Z").toEpochMilli();
         assertThat(Json.parse(line(r, ok(1), t))).containsEntry("time", "2027-03-04T05:06:07.009Z");
         assertThat(Json.parse(line(r, ok(1), t + 81))).containsEntry("time", "2027-03-04T05:06:07.090Z");
@@ -216,7 +198,7 @@ class JsonFormatTest {
         assertThat(out.chars()).allMatch(c -> c >= 0x20 && c < 0x7F);
         assertThat(Json.parse("{\"v\":\"" + out + "\"}")).containsEntry("v", readBack);
         // Inside a whole line, through every string field.
-        String text = line(request("/" + input, headers(input, input)), ok(1));
+        String text = line(AccessLogTest.request("/" + input, AccessLogTest.headers(input, input)), ok(1));
         assertThat(text.indexOf('\n')).isEqualTo(-1);
         assertThat(Json.parse(text)).containsEntry("target", "/" + readBack)
                 .containsEntry("referer", readBack).containsEntry("user_agent", readBack);
@@ -225,7 +207,7 @@ class JsonFormatTest {
     @Test
     void absurdlyLongFieldsAreTruncatedWithAMarker() {
         String ua = "a".repeat(AccessLogFormat.MAX_FIELD_CHARS + 5000);
-        Object read = Json.parse(line(request("/", headers(null, ua)), ok(1))).get("user_agent");
+        Object read = Json.parse(line(AccessLogTest.request("/", AccessLogTest.headers(null, ua)), ok(1))).get("user_agent");
         assertThat(read).isEqualTo("a".repeat(AccessLogFormat.MAX_FIELD_CHARS) + AccessLogFormat.TRUNCATED);
     }
 
@@ -237,8 +219,8 @@ class JsonFormatTest {
                 LoggingConfig.AccessLogStyle.JSON, 1024, false);
         AccessLog log = AccessLog.open(config, serverLog);
         try {
-            log.exchangeCompleted(request("/one", headers(null, "curl/8.5")), ok(5));
-            log.exchangeCompleted(request("/two", headers(null, null)),
+            log.exchangeCompleted(AccessLogTest.request("/one", AccessLogTest.headers(null, "curl/8.5")), ok(5));
+            log.exchangeCompleted(AccessLogTest.request("/two", AccessLogTest.headers(null, null)),
                     new ExchangeOutcome(200, 0, 2, 1_000_000, "br", true, Cut.CLIENT_GONE));
         } finally {
             log.close();
