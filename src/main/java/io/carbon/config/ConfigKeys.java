@@ -230,10 +230,31 @@ final class ConfigKeys {
             ValueTypes.intSize(0, 1 << 28), "largest body a POST may publish to a channel; larger gets 413",
             c -> c.websocket().sseMaxPublishSize());
 
+    static final Key<Integer> RATE_LIMIT_REQUESTS = new Key<>("rate_limit_requests", "6000",
+            ValueTypes.integer(0, 1_000_000_000),
+            "requests per client address per rate_limit_window, sustained; 0 = no rate limit",
+            c -> c.rateLimit().requests());
+    static final Key<Duration> RATE_LIMIT_WINDOW = new Key<>("rate_limit_window", "60s",
+            ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY), "the window rate_limit_requests is counted over",
+            c -> c.rateLimit().window());
+    static final Key<Integer> RATE_LIMIT_BURST = new Key<>("rate_limit_burst", "300",
+            ValueTypes.integer(1, 1_000_000_000), "requests a client may make at once before the rate applies",
+            c -> c.rateLimit().burst());
+    static final Key<List<Cidr>> RATE_LIMIT_ALLOWLIST = new Key<>("rate_limit_allowlist", "127.0.0.0/8,::1",
+            ValueTypes.cidrList(), "client addresses (CIDR blocks) never rate limited",
+            c -> c.rateLimit().allowlist());
+    static final Key<Integer> RATE_LIMIT_IPV6_PREFIX = new Key<>("rate_limit_ipv6_prefix", "64",
+            ValueTypes.integer(1, 128), "IPv6 clients share a budget per block of this prefix length",
+            c -> c.rateLimit().ipv6Prefix());
+    static final Key<Integer> RATE_LIMIT_MAX_TRACKED = new Key<>("rate_limit_max_tracked", "100000",
+            ValueTypes.integer(1000, 100_000_000), "client addresses the rate limiter remembers at most",
+            c -> c.rateLimit().maxTracked());
+
     /** Every key, in the documented order. */
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
-            MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
+            MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, RATE_LIMIT_BURST,
+            RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,
             MAX_REQUESTS_PER_CONNECTION, MAX_CONNECTION_AGE, SECURITY_HEADERS,

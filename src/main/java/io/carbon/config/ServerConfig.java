@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param cache           the in-memory file cache
  * @param compression     content coding of responses
  * @param websocket       WebSocket endpoints, channels and the SSE bridge (used when {@code enableWebsocket})
+ * @param rateLimit       the per-client request rate limit
  */
 public record ServerConfig(
         Path source,
@@ -33,7 +34,8 @@ public record ServerConfig(
         Http2Config http2,
         FileCacheConfig cache,
         CompressionConfig compression,
-        WebSocketConfig websocket) {
+        WebSocketConfig websocket,
+        RateLimitConfig rateLimit) {
 
     public ServerConfig {
         Objects.requireNonNull(network, "network");
@@ -45,5 +47,6 @@ public record ServerConfig(
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(websocket, "websocket");
+        Objects.requireNonNull(rateLimit, "rateLimit");
     }
 }

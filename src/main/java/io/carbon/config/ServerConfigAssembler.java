@@ -173,7 +173,15 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.SSE_REPLAY),
                 get(ConfigKeys.SSE_HEARTBEAT),
                 get(ConfigKeys.SSE_MAX_PUBLISH_SIZE));
+        RateLimitConfig rateLimit = new RateLimitConfig(
+                get(ConfigKeys.RATE_LIMIT_REQUESTS),
+                get(ConfigKeys.RATE_LIMIT_WINDOW),
+                get(ConfigKeys.RATE_LIMIT_BURST),
+                get(ConfigKeys.RATE_LIMIT_ALLOWLIST),
+                get(ConfigKeys.RATE_LIMIT_IPV6_PREFIX),
+                get(ConfigKeys.RATE_LIMIT_MAX_TRACKED));
         return new ServerConfig(source, network, http, files, logging,
-                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket);
+                get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
+                rateLimit);
     }
 }

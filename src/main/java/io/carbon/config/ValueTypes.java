@@ -405,6 +405,33 @@ final class ValueTypes {
         };
     }
 
+    /** IP addresses and CIDR blocks ({@code 10.0.0.0/8, ::1}), separated by commas and/or spaces. May be empty. */
+    static ValueType<List<Cidr>> cidrList() {
+        return new ValueType<>() {
+            @Override
+            public List<Cidr> parse(String raw) throws InvalidValueException {
+                List<Cidr> blocks = new ArrayList<>();
+                for (String item : LIST_SEPARATOR.split(raw.strip())) {
+                    if (item.isEmpty()) {
+                        continue;
+                    }
+                    try {
+                        blocks.add(Cidr.parse(item));
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidValueException("expected IP addresses or CIDR blocks like 10.0.0.0/8 or"
+                                + " 2001:db8::/32, got " + Quoting.show(item) + " (" + e.getMessage() + ")");
+                    }
+                }
+                return List.copyOf(blocks);
+            }
+
+            @Override
+            public String format(List<Cidr> value) {
+                return String.join(",", value.stream().map(Cidr::toString).toList());
+            }
+        };
+    }
+
     /** A path, resolved against the working directory and normalized. */
     static ValueType<Path> path() {
         return new ValueType<>() {

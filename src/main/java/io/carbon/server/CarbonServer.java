@@ -7,12 +7,15 @@ import io.carbon.http.DrainEvent;
 import io.carbon.http.ErrorPages;
 import io.carbon.http.Exchanges;
 import io.carbon.http.ResponseFinisher;
+import io.carbon.http.BodyPolicy;
 import io.carbon.http.Route;
 import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
 import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
+import io.carbon.ratelimit.RateLimitDecorator;
+import io.carbon.ratelimit.RequestRateLimiter;
 import io.carbon.staticfiles.StaticFileHandler;
 import io.carbon.websocket.WebSocketService;
 import io.carbon.config.FileCacheConfig;
@@ -72,6 +75,8 @@ public final class CarbonServer {
     private static final int PLAIN = 0;
     private static final int TLS = 1;
     private ResponseFinisher finisher;
+    /** Null when rate_limit_requests is 0. */
+    private RateLimitDecorator rateLimit;
 
     public CarbonServer(ServerConfig config, ServerLog log) {
         this.config = config;
@@ -98,6 +103,8 @@ public final class CarbonServer {
                 config.compression(), blockingPool, log::warn);
         staticFiles.warnings().forEach(log::warn);
         websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers) : null;
+        rateLimit = config.rateLimit().enabled()
+                ? new RateLimitDecorator(new RequestRateLimiter(config.rateLimit(), System::nanoTime), log::warn) : null;
         Exchanges exchanges = exchanges(routes());
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log);
@@ -114,7 +121,9 @@ public final class CarbonServer {
             }
             boolean redirect = config.tls().redirectToHttps();
             Exchanges plainExchanges = redirect
-                    ? exchanges(RouteTable.of("https redirect", new HttpsRedirect(network.serverName(), httpsPort())))
+                    ? exchanges(withDecorators(RouteTable.builder()).route(new Route("https redirect", path -> true,
+                            new HttpsRedirect(network.serverName(), httpsPort()), List.of(),
+                            request -> BodyPolicy.DISCARD)).build())
                     : exchanges;
             Channel plain = bind(PLAIN, network.port(), new PlainHttpInitializer(gate, plainExchanges,
                     config.http(), h2c, !redirect && websockets != null));
@@ -151,12 +160,20 @@ public final class CarbonServer {
      * the table). Decorators (rate limits, metrics) wrap it here.
      */
     private RouteTable routes() {
-        RouteTable.Builder routes = RouteTable.builder();
+        RouteTable.Builder routes = withDecorators(RouteTable.builder());
         if (websockets != null) {
             routes.route(websockets.route());
         }
         return routes.route(Route.of("static files", path -> true, staticFiles, HttpMethod.GET, HttpMethod.HEAD))
                 .build();
+    }
+
+    /** The decorators every route table gets: the request rate limit (when rate_limit_requests is on). */
+    private RouteTable.Builder withDecorators(RouteTable.Builder table) {
+        if (rateLimit != null) {
+            table.decorator(rateLimit);
+        }
+        return table;
     }
 
     private Exchanges exchanges(RouteTable routes) {

@@ -42,7 +42,8 @@ final class WsTestServer implements AutoCloseable {
                     "access_log", dir.resolve("access.log").toString(),
                     "shutdown_timeout", "2s"));
             ServerConfig config = new ServerConfig(base.source(), base.network(), base.http(), base.files(),
-                    base.logging(), true, true, base.tls(), base.http2(), base.cache(), base.compression(), websocket);
+                    base.logging(), true, true, base.tls(), base.http2(), base.cache(), base.compression(), websocket,
+                    base.rateLimit());
             log = ServerLog.open(config.logging());
             server = new CarbonServer(config, log);
             server.start();

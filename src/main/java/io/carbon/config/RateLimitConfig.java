@@ -1,0 +1,26 @@
+package io.carbon.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The per-client request rate limit (a token bucket per address).
+ *
+ * @param requests   {@code rate_limit_requests}: requests each client may make per window, sustained; 0 = off
+ * @param window     {@code rate_limit_window}: the window {@code requests} is counted over
+ * @param burst      {@code rate_limit_burst}: requests a client may make at once (the bucket's size)
+ * @param allowlist  {@code rate_limit_allowlist}: addresses never limited
+ * @param ipv6Prefix {@code rate_limit_ipv6_prefix}: IPv6 clients are counted per block of this prefix length
+ * @param maxTracked {@code rate_limit_max_tracked}: client addresses remembered at most
+ */
+public record RateLimitConfig(int requests, Duration window, int burst, List<Cidr> allowlist, int ipv6Prefix,
+                              int maxTracked) {
+
+    public RateLimitConfig {
+        allowlist = List.copyOf(allowlist);
+    }
+
+    public boolean enabled() {
+        return requests > 0;
+    }
+}

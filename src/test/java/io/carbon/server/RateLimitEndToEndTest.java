@@ -1,0 +1,88 @@
+package io.carbon.server;
+
+import io.carbon.testing.Poll;
+import io.carbon.testing.RawH2;
+import io.carbon.testing.RawHttp;
+import io.carbon.testing.TestServer;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The request rate limit is a decorator of the route table, so it counts every exchange of every protocol,
+ * WebSocket handshakes included, and answers 429 with Retry-After and the RateLimit fields (issue 14).
+ */
+class RateLimitEndToEndTest {
+
+    @TempDir
+    Path temp;
+
+    /** Five requests a minute, all at once if the client likes; loopback is not allowlisted here. */
+    private TestServer start() throws Exception {
+        Path www = Files.createDirectories(temp.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "hello\n");
+        return TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+                "rate_limit_requests", "5", "rate_limit_window", "60s", "rate_limit_burst", "5",
+                "rate_limit_allowlist", "", "enable_http2", "true", "enable_websocket", "true"));
+    }
+
+    private static final String GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+    @Test
+    void http1RequestsOverTheBudgetGet429WithRetryAfterAndTheRateLimitFields() throws Exception {
+        try (TestServer server = start(); RawHttp raw = server.raw()) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(raw.send(GET).read().status()).as("request %d", i + 1).isEqualTo(200);
+            }
+            RawHttp.Reply limited = raw.send(GET).read();
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(Long.parseLong(limited.header("retry-after"))).isBetween(1L, 12L);
+            assertThat(limited.header("ratelimit-policy")).isEqualTo("\"default\";q=5;w=60");
+            assertThat(limited.header("ratelimit")).startsWith("\"default\";r=0;t=");
+            assertThat(limited.text()).contains("Too many requests");
+            assertThat(limited.header("connection")).as("the connection stays usable").isNull();
+            assertThat(raw.send(GET).read().status()).isEqualTo(429);
+        }
+    }
+
+    @Test
+    void http2StreamsAndWebSocketHandshakesCountAgainstTheSameBudget() throws Exception {
+        try (TestServer server = start()) {
+            try (RawH2 client = new RawH2("127.0.0.1", server.port()).handshake()) {
+                for (int stream = 1; stream <= 9; stream += 2) {
+                    client.headers(stream, new DefaultHttp2Headers(false).method("GET").scheme("http").path("/")
+                            .authority("localhost"), true);
+                    assertThat(client.response(stream).status()).isEqualTo(200);
+                }
+                client.headers(11, new DefaultHttp2Headers(false).method("GET").scheme("http").path("/")
+                        .authority("localhost"), true);
+                assertThat(client.response(11).status()).isEqualTo(429);
+            }
+            try (RawHttp raw = server.raw()) {
+                RawHttp.Reply handshake = raw.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n").read();
+                assertThat(handshake.status()).as("an upgrade is an exchange of the route table").isEqualTo(429);
+            }
+        }
+    }
+
+    @Test
+    void theServerLogNamesALimitedClientOncePerWindowNotPerRequest() throws Exception {
+        try (TestServer server = start(); RawHttp raw = server.raw()) {
+            for (int i = 0; i < 25; i++) {
+                raw.send(GET).read();
+            }
+            Path log = temp.resolve("log/server.log");
+            String text = Poll.untilChecked("a rate-limit line in the server log", () -> Files.readString(log),
+                    t -> t.contains("rate limited 127.0.0.1"));
+            assertThat(text.split("rate limited 127.0.0.1", -1)).as("one line for 20 refusals").hasSize(2);
+        }
+    }
+}
