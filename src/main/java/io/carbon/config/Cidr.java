@@ -40,7 +40,11 @@ public record Cidr(byte[] network, int prefixLength) {
 
     /** True when {@code address} lies in this block. */
     public boolean contains(InetAddress address) {
-        byte[] bytes = address.getAddress();
+        return contains(address.getAddress());
+    }
+
+    /** The same for an address's bytes (4 or 16; {@link InetAddress#getAddress()} copies them each call). */
+    public boolean contains(byte[] bytes) {
         if (bytes.length == 16 && network.length == 4 && isIpv4Mapped(bytes)) {
             bytes = java.util.Arrays.copyOfRange(bytes, 12, 16);
         }

@@ -1,7 +1,5 @@
 package io.carbon.ratelimit;
 
-import java.net.InetAddress;
-
 /**
  * What a client's budget is kept under: its IPv4 address, or its IPv6 address cut to a prefix (by default
  * /64, the block one subscriber gets: counting single IPv6 addresses would let a client rotate through
@@ -12,8 +10,8 @@ import java.net.InetAddress;
  */
 record ClientKey(long high, long low) {
 
-    static ClientKey of(InetAddress address, int ipv6Prefix) {
-        byte[] bytes = address.getAddress();
+    /** @param bytes an address's 4 or 16 bytes */
+    static ClientKey of(byte[] bytes, int ipv6Prefix) {
         if (bytes.length == 4) {
             return new ClientKey(-1, ipv4(bytes, 0));
         }

@@ -47,13 +47,14 @@ public final class RequestRateLimiter {
 
     /** Counts a request from {@code address}. */
     public Verdict check(InetAddress address) {
+        byte[] bytes = address.getAddress();
         for (Cidr allowed : config.allowlist()) {
-            if (allowed.contains(address)) {
+            if (allowed.contains(bytes)) {
                 return Verdict.ALLOWED;
             }
         }
         long now = nanoClock.getAsLong();
-        TokenBucket bucket = buckets.get(ClientKey.of(address, config.ipv6Prefix()),
+        TokenBucket bucket = buckets.get(ClientKey.of(bytes, config.ipv6Prefix()),
                 key -> new TokenBucket(config.burst(), tokensPerNano, now));
         long wait = bucket.take(now);
         if (wait == 0) {
