@@ -105,6 +105,7 @@ enable_http2 = true
 enable_websocket = true
 max_threads = 0
 max_connections = $((CONNECTIONS + 1000))
+max_connections_per_ip = 0
 websocket_max_connections = $((CONNECTIONS + 1000))
 shutdown_timeout = 2s
 www_path = $work/www

@@ -34,7 +34,7 @@ final class ConfigKeys {
     static final Key<Integer> MAX_CONNECTIONS = new Key<>("max_connections", "1024",
             ValueTypes.integer(1, Integer.MAX_VALUE),
             "open connections across all listeners", c -> c.network().maxConnections());
-    static final Key<Integer> MAX_CONNECTIONS_PER_IP = new Key<>("max_connections_per_ip", "0",
+    static final Key<Integer> MAX_CONNECTIONS_PER_IP = new Key<>("max_connections_per_ip", "256",
             ValueTypes.integer(0, Integer.MAX_VALUE),
             "open connections from one client address; 0 = no limit", c -> c.network().maxConnectionsPerIp());
     static final Key<Duration> SHUTDOWN_TIMEOUT = new Key<>("shutdown_timeout", "10s",
@@ -155,6 +155,9 @@ final class ConfigKeys {
     static final Key<Integer> TLS_SESSION_CACHE_SIZE = new Key<>("tls_session_cache_size", "20480",
             ValueTypes.integer(0, 1 << 24), "TLS sessions kept for resumption; 0 = no session cache",
             c -> c.tls().sessionCacheSize());
+    static final Key<Duration> TLS_HANDSHAKE_TIMEOUT = new Key<>("tls_handshake_timeout", "10s",
+            ValueTypes.duration(Duration.ofMillis(100), Duration.ofMinutes(10)),
+            "a TLS handshake not complete within this is closed", c -> c.tls().handshakeTimeout());
     static final Key<Duration> TLS_SESSION_TIMEOUT = new Key<>("tls_session_timeout", "5m",
             ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY),
             "how long a TLS session can be resumed", c -> c.tls().sessionTimeout());
@@ -262,7 +265,8 @@ final class ConfigKeys {
             HIDE_DOTFILES, SYMLINKS_OUTSIDE_ROOT, CACHE_CONTROL, CACHE_MAX_BYTES, CACHE_MAX_FILE_SIZE,
             CACHE_REVALIDATE_MS, ENABLE_COMPRESSION, COMPRESSION, COMPRESSION_LEVEL_GZIP, COMPRESSION_LEVEL_BROTLI,
             COMPRESSION_LEVEL_ZSTD, COMPRESSION_TYPES, COMPRESSION_MIN_SIZE, PRECOMPRESSED, REDIRECT_TO_HTTPS, HSTS_MAX_AGE,
-            HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, ENABLE_H2C,
+            HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_HANDSHAKE_TIMEOUT,
+            ENABLE_H2C,
             HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
             HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, WEBSOCKET_ECHO_PATH,
             WEBSOCKET_CHANNELS_PATH, WEBSOCKET_MAX_MESSAGE_SIZE, WEBSOCKET_IDLE_TIMEOUT, WEBSOCKET_MAX_CONNECTIONS,

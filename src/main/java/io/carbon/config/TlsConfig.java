@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param hstsPreload           {@code hsts_preload}
  * @param sessionCacheSize      {@code tls_session_cache_size}: TLS sessions kept for resumption
  * @param sessionTimeout        {@code tls_session_timeout}: how long a session (or ticket) can be resumed
+ * @param handshakeTimeout      {@code tls_handshake_timeout}: a TLS handshake not done by then is closed
  */
 public record TlsConfig(
         boolean redirectToHttps,
@@ -18,7 +19,8 @@ public record TlsConfig(
         boolean hstsIncludeSubdomains,
         boolean hstsPreload,
         int sessionCacheSize,
-        Duration sessionTimeout) {
+        Duration sessionTimeout,
+        Duration handshakeTimeout) {
 
     /** The Strict-Transport-Security value, or the empty string when HSTS is off. */
     public String hstsHeader() {

@@ -5,6 +5,7 @@ import io.carbon.http.Body;
 import io.carbon.http.BodyPump;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.ClientConnection;
+import io.carbon.http.ConnectionActivity;
 import io.carbon.http.Exchange;
 import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
@@ -58,6 +59,13 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The name of Netty's h2c Upgrade handler while it is in the pipeline. */
     private static final String H2C_UPGRADE = "h2c-upgrade";
+    /** Between exchanges: the gate may close this connection to make room (no complete head is waiting). */
+    private void idle() {
+        if (activity != null) {
+            activity.idle();
+        }
+    }
+
     /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
     private static final int CLIENT_CLOSED_REQUEST = 499;
     /** Logged for a request whose head never arrived completely. */
@@ -71,6 +79,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** The codec's context: writes from it go out below the response encoder (prepared heads). */
     private ChannelHandlerContext wire;
     private ClientConnection connection;
+    /** Told when an exchange starts and when the connection is idle again; null outside a server (tests). */
+    private ConnectionActivity activity;
 
     /** The exchange whose head arrived and whose body is still being read. */
     private Exchange receiving;
@@ -121,6 +131,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.wire = ctx.pipeline().context(Http1Codec.class);
         this.connection = ClientConnection.of(ctx.channel());
+        this.activity = ConnectionActivity.of(ctx.channel());
         this.bornNanos = System.nanoTime();
         // A new connection must send its first request head within header_timeout.
         arm(Timer.HEADER, config.headerTimeout().toNanos());
@@ -145,6 +156,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void onHead(HttpRequest head) {
         disarm();
+        if (activity != null) {
+            activity.busy();
+        }
         RequestHeadParser.Result parsed = RequestHeadParser.parse(head, connection);
         if (parsed.failed()) {
             rejectAndClose(parsed.error(), exchanges.begin(Request.of(head.method(), head.uri(), head.headers(),
@@ -333,8 +347,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
                 respondToNext();
             } else if (receiving == null && headStarted()) {
                 // A pipelined head arrived in part while this response was written.
+                idle();
                 arm(Timer.HEADER, config.headerTimeout().toNanos());
             } else if (receiving == null) {
+                idle();
                 arm(Timer.KEEP_ALIVE, config.keepAliveTimeout().toNanos());
             }
         });
@@ -384,6 +400,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, finished.status(),
                 Unpooled.EMPTY_BUFFER, finished.headers(), EmptyHttpHeaders.INSTANCE));
         exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
+        if (activity != null) {
+            activity.pin();
+        }
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(this);
         for (String name : new String[] {H2C_UPGRADE, "h2c-prior-knowledge"}) {

@@ -2,6 +2,7 @@ package io.carbon.http2;
 
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
+import io.carbon.http.ConnectionActivity;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.LingeringClose;
 import io.netty.channel.ChannelHandlerContext;
@@ -50,14 +51,21 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
         // closes after GOAWAY; a plain close would reset the end of the last response away.
         LingeringClose.install(ctx.channel());
         Http2Connection connection = ctx.pipeline().get(Http2FrameCodec.class).connection();
+        ConnectionActivity activity = ConnectionActivity.of(ctx.channel());
         connection.addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
                 idleSinceNanos = System.nanoTime();
+                if (activity != null && connection.numActiveStreams() == 0) {
+                    activity.idle(); // the gate may close this connection to make room
+                }
             }
 
             @Override
             public void onStreamAdded(Http2Stream stream) {
+                if (activity != null) {
+                    activity.busy();
+                }
                 if (maxStreams > 0 && connection.remote().isValidStreamId(stream.id()) && ++streams == maxStreams) {
                     // The last stream this connection takes: GOAWAY names it, so it and those before it finish
                     // and the client opens later ones elsewhere (RFC 9113 §6.8). Not from inside the decoder.

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Counts open connections, in total ({@code max_connections}) and per client address
@@ -28,11 +29,15 @@ public final class ConnectionLimiter {
 
     /** Takes a slot for a new connection; on ACCEPTED the caller must {@link #release} it when it closes. */
     public Verdict acquire(InetAddress address) {
-        if (open.incrementAndGet() > maxTotal) {
-            open.decrementAndGet();
-            refused.incrementAndGet();
-            return Verdict.OVER_TOTAL;
-        }
+        return acquire(address, () -> false);
+    }
+
+    /**
+     * Takes a slot; at {@code max_connections} it first asks {@code makeRoom} to close another connection, and
+     * on success takes the slot that connection is about to give back (the total is over by one until it
+     * closes). The per-address bound is checked first, so nobody is closed for a newcomer refused anyway.
+     */
+    public Verdict acquire(InetAddress address, BooleanSupplier makeRoom) {
         if (maxPerIp > 0) {
             AtomicInteger count = perIp.compute(address, (a, c) -> {
                 AtomicInteger counter = c == null ? new AtomicInteger() : c;
@@ -41,10 +46,17 @@ public final class ConnectionLimiter {
             });
             if (count.get() > maxPerIp) {
                 releasePerIp(address);
-                open.decrementAndGet();
                 refused.incrementAndGet();
                 return Verdict.OVER_PER_IP;
             }
+        }
+        if (open.incrementAndGet() > maxTotal && !makeRoom.getAsBoolean()) {
+            open.decrementAndGet();
+            if (maxPerIp > 0) {
+                releasePerIp(address);
+            }
+            refused.incrementAndGet();
+            return Verdict.OVER_TOTAL;
         }
         return Verdict.ACCEPTED;
     }

@@ -115,7 +115,8 @@ public final class CarbonServer {
             if (network.useHttps()) {
                 tlsContext = loadTls(network.enableHttp2());
                 Channel secure = bind(TLS, network.httpsPort(),
-                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log, websockets != null));
+                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log, websockets != null,
+                                config.tls().handshakeTimeout()));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
                         + (http2 != null ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
             }

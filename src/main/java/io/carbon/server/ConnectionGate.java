@@ -1,6 +1,7 @@
 package io.carbon.server;
 
 import io.carbon.http.ClientConnection;
+import io.carbon.http.ConnectionActivity;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.netty.channel.Channel;
@@ -25,6 +26,7 @@ final class ConnectionGate {
     private final ServerLog log;
     private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
     private final AtomicLong refusedSinceLog = new AtomicLong();
+    private final AtomicLong reclaimed = new AtomicLong();
 
     ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log) {
         this.limiter = limiter;
@@ -39,13 +41,14 @@ final class ConnectionGate {
     boolean admit(Channel channel, boolean secure) {
         InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
         InetAddress address = remote.getAddress();
-        ConnectionLimiter.Verdict verdict = limiter.acquire(address);
+        ConnectionLimiter.Verdict verdict = limiter.acquire(address, this::closeLongestIdle);
         if (verdict != ConnectionLimiter.Verdict.ACCEPTED) {
             channel.close();
             logRefusal(address, verdict);
             return false;
         }
         ClientConnection.attach(channel, ClientConnection.accepted(remote, secure));
+        ConnectionActivity.attach(channel);
         openConnections.add(channel);
         if (log.isVerbose()) {
             log.verbose("connection opened from " + channel.remoteAddress());
@@ -53,6 +56,35 @@ final class ConnectionGate {
         }
         channel.closeFuture().addListener(f -> limiter.release(address));
         return true;
+    }
+
+    /**
+     * At {@code max_connections}: closes the connection that has been idle the longest (between requests, or
+     * without a complete request head yet), so that silent or slowloris connections cannot keep newcomers out.
+     * False when every connection is busy.
+     */
+    private boolean closeLongestIdle() {
+        Channel oldest = null;
+        long oldestSince = 0;
+        for (Channel channel : openConnections) {
+            ConnectionActivity activity = ConnectionActivity.of(channel);
+            if (activity != null && activity.idleNow()
+                    && (oldest == null || activity.idleSinceNanos() - oldestSince < 0)) {
+                oldest = channel;
+                oldestSince = activity.idleSinceNanos();
+            }
+        }
+        if (oldest == null || !ConnectionActivity.of(oldest).evict()) {
+            return false;
+        }
+        reclaimed.incrementAndGet();
+        oldest.close();
+        return true;
+    }
+
+    /** Idle connections closed to make room for newcomers, since start. */
+    long reclaimed() {
+        return reclaimed.get();
     }
 
     private void logRefusal(InetAddress address, ConnectionLimiter.Verdict verdict) {

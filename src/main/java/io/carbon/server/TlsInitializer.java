@@ -17,10 +17,10 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
 
-import javax.net.ssl.SSLSession;
-
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * Builds the pipeline of a connection on the TLS port: TLS (with the certificate current at accept time, so a
@@ -35,13 +35,16 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
     private final Http2Config http2;
     private final ServerLog log;
     private final boolean extendedConnect;
+    private final Duration handshakeTimeout;
 
     /**
      * @param http2      HTTP/2 settings, or null when HTTP/2 is off (ALPN then offers only http/1.1)
-     * @param extendedConnect true when a route tunnels extended CONNECT (RFC 8441)
+     * @param extendedConnect  true when a route tunnels extended CONNECT (RFC 8441)
+     * @param handshakeTimeout {@code tls_handshake_timeout}
      */
     TlsInitializer(ConnectionGate gate, ReloadableSslContext tls, Exchanges exchanges, HttpConfig http,
-                   Http2Config http2, ServerLog log, boolean extendedConnect) {
+                   Http2Config http2, ServerLog log, boolean extendedConnect, Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
         this.extendedConnect = extendedConnect;
         this.gate = gate;
         this.tls = tls;
@@ -57,8 +60,8 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
             return;
         }
         SslHandler ssl = tls.newHandler(channel.alloc());
-        // A client that connects and never completes the handshake is held no longer than a slow request head.
-        ssl.setHandshakeTimeoutMillis(http.headerTimeout().toMillis());
+        // A client that connects and never completes the handshake is held no longer than this.
+        ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
         channel.pipeline().addLast("tls", ssl).addLast("alpn", new ProtocolSwitch());
     }
 

@@ -81,13 +81,20 @@ final class ChannelHub {
         if (shutDown) {
             return Refusal.SHUT_DOWN;
         }
-        HubChannel channel = channels.get(name);
-        if (channel == null) {
-            return channelCount.get() >= maxChannels ? Refusal.TOO_MANY_CHANNELS : null;
-        }
-        synchronized (channel) {
-            return channel.size() >= maxSubscribers ? Refusal.TOO_MANY_SUBSCRIBERS : null;
-        }
+        // Under the map's lock for this name, like subscribe: a plain get could run while another thread's
+        // subscribe has counted the new channel but not yet published it, and refuse a channel that exists.
+        Refusal[] refusal = new Refusal[1];
+        channels.compute(name, (key, channel) -> {
+            if (channel == null) {
+                refusal[0] = channelCount.get() >= maxChannels ? Refusal.TOO_MANY_CHANNELS : null;
+                return null;
+            }
+            synchronized (channel) {
+                refusal[0] = channel.size() >= maxSubscribers ? Refusal.TOO_MANY_SUBSCRIBERS : null;
+            }
+            return channel;
+        });
+        return refusal[0];
     }
 
     /** Unsubscribes (harmless when already dropped); an empty channel leaves the hub. */

@@ -38,7 +38,7 @@ class DefaultsAndDescribeTest {
         Path cwd = Path.of("").toAbsolutePath();
 
         assertThat(c.source()).isEqualTo(file);
-        assertThat(c.network()).isEqualTo(new NetworkConfig("127.0.0.1", 8080, false, 8443, false, 4, 1024, 0,
+        assertThat(c.network()).isEqualTo(new NetworkConfig("127.0.0.1", 8080, false, 8443, false, 4, 1024, 256,
                 Duration.ofSeconds(10), cwd.resolve("ssl/cert/cert.pem"), cwd.resolve("ssl/key/key.key")));
         assertThat(c.http()).isEqualTo(new HttpConfig(Duration.ofSeconds(65), Duration.ofSeconds(10), 8192, 16384,
                 1L << 20, 16, 0, Duration.ZERO, new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
@@ -48,7 +48,8 @@ class DefaultsAndDescribeTest {
                 cwd.resolve("log/access.log"), 65536, false));
         assertThat(c.enableWebsocket()).isFalse();
         assertThat(c.running()).isTrue();
-        assertThat(c.tls()).isEqualTo(new TlsConfig(false, 0, false, false, 20480, Duration.ofMinutes(5)));
+        assertThat(c.tls()).isEqualTo(new TlsConfig(false, 0, false, false, 20480, Duration.ofMinutes(5),
+                Duration.ofSeconds(10)));
         assertThat(c.tls().hstsHeader()).isEmpty();
         assertThat(c.http2()).isEqualTo(new Http2Config(true, 256, 1 << 20, 16 << 20, 16384, 200,
                 Duration.ofSeconds(30)));
@@ -93,7 +94,7 @@ class DefaultsAndDescribeTest {
                 "enable_websocket = false",
                 "max_threads = 4",
                 "max_connections = 1024",
-                "max_connections_per_ip = 0",
+                "max_connections_per_ip = 256",
                 "rate_limit_requests = 6000",
                 "rate_limit_window = 1m",
                 "rate_limit_burst = 300",
@@ -145,6 +146,7 @@ class DefaultsAndDescribeTest {
                 "hsts_preload = false",
                 "tls_session_cache_size = 20480",
                 "tls_session_timeout = 5m",
+                "tls_handshake_timeout = 10s",
                 "enable_h2c = true",
                 "http2_max_concurrent_streams = 256",
                 "http2_initial_window_size = 1MiB",

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TlsContextsTest {
 
-    static final TlsConfig TLS = new TlsConfig(false, 0, false, false, 1024, Duration.ofMinutes(5));
+    static final TlsConfig TLS = new TlsConfig(false, 0, false, false, 1024, Duration.ofMinutes(5),
+            Duration.ofSeconds(10));
 
     static EventLoopGroup group;
     static TestPki.Issued ca;
