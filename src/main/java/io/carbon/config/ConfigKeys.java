@@ -67,6 +67,10 @@ final class ConfigKeys {
     static final Key<Duration> HEADER_TIMEOUT = new Key<>("header_timeout", "10s",
             ValueTypes.duration(Duration.ofMillis(1), ONE_DAY),
             "a request head must arrive completely within this", c -> c.http().headerTimeout());
+    static final Key<Duration> SEND_TIMEOUT = new Key<>("send_timeout", "60s",
+            ValueTypes.duration(Duration.ofMillis(100), ONE_DAY),
+            "a connection whose client takes no byte of a response for this long is closed",
+            c -> c.http().sendTimeout());
     static final Key<Integer> MAX_REQUEST_LINE = new Key<>("max_request_line", "8192",
             ValueTypes.intSize(256, 1 << 20),
             "longest request line (bytes); longer gets 414", c -> c.http().maxRequestLineLength());
@@ -259,6 +263,7 @@ final class ConfigKeys {
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, RATE_LIMIT_BURST,
             RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
+            SEND_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,
             MAX_REQUESTS_PER_CONNECTION, MAX_CONNECTION_AGE, SECURITY_HEADERS,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, REFERRER_POLICY, CONTENT_SECURITY_POLICY, INDEX_FILES,

@@ -15,6 +15,7 @@ import java.time.Duration;
  *                             streams (HTTP/2) a connection is drained and closed; 0 = no limit
  * @param maxConnectionAge     {@code max_connection_age}: a connection older than this is drained and closed;
  *                             zero = no limit
+ * @param sendTimeout          {@code send_timeout}: a connection whose client takes no byte for this long is closed
  * @param securityHeaders      headers added to every response
  */
 public record HttpConfig(
@@ -26,5 +27,6 @@ public record HttpConfig(
         int maxPipelinedRequests,
         int maxRequestsPerConnection,
         Duration maxConnectionAge,
+        Duration sendTimeout,
         SecurityHeadersConfig securityHeaders) {
 }

@@ -117,6 +117,7 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.MAX_PIPELINED_REQUESTS),
                 get(ConfigKeys.MAX_REQUESTS_PER_CONNECTION),
                 get(ConfigKeys.MAX_CONNECTION_AGE),
+                get(ConfigKeys.SEND_TIMEOUT),
                 headers);
         FilesConfig files = new FilesConfig(
                 get(ConfigKeys.WWW_PATH),

@@ -107,7 +107,8 @@ public final class CarbonServer {
                 ? new RateLimitDecorator(new RequestRateLimiter(config.rateLimit(), System::nanoTime), log::warn) : null;
         Exchanges exchanges = exchanges(routes());
         ConnectionGate gate = new ConnectionGate(
-                new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log);
+                new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log,
+                config.http().sendTimeout().toNanos());
         Http2Config http2 = network.enableHttp2() ? config.http2() : null;
         Http2Config h2c = http2 != null && http2.enableH2c() ? http2 : null;
 

@@ -2,6 +2,7 @@ package io.carbon.server;
 
 import io.carbon.http.ClientConnection;
 import io.carbon.http.ConnectionActivity;
+import io.carbon.http.SendTimeout;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.netty.channel.Channel;
@@ -22,13 +23,16 @@ final class ConnectionGate {
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ConnectionLimiter limiter;
+    private final long sendTimeoutNanos;
     private final ChannelGroup openConnections;
     private final ServerLog log;
     private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
     private final AtomicLong refusedSinceLog = new AtomicLong();
     private final AtomicLong reclaimed = new AtomicLong();
 
-    ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log) {
+    /** @param sendTimeoutNanos {@code send_timeout}, enforced on every admitted connection */
+    ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log, long sendTimeoutNanos) {
+        this.sendTimeoutNanos = sendTimeoutNanos;
         this.limiter = limiter;
         this.openConnections = openConnections;
         this.log = log;
@@ -49,6 +53,7 @@ final class ConnectionGate {
         }
         ClientConnection.attach(channel, ClientConnection.accepted(remote, secure));
         ConnectionActivity.attach(channel);
+        channel.pipeline().addFirst("send-timeout", new SendTimeout(sendTimeoutNanos));
         openConnections.add(channel);
         if (log.isVerbose()) {
             log.verbose("connection opened from " + channel.remoteAddress());

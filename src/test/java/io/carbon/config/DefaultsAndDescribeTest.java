@@ -41,7 +41,7 @@ class DefaultsAndDescribeTest {
         assertThat(c.network()).isEqualTo(new NetworkConfig("127.0.0.1", 8080, false, 8443, false, 4, 1024, 256,
                 Duration.ofSeconds(10), cwd.resolve("ssl/cert/cert.pem"), cwd.resolve("ssl/key/key.key")));
         assertThat(c.http()).isEqualTo(new HttpConfig(Duration.ofSeconds(65), Duration.ofSeconds(10), 8192, 16384,
-                1L << 20, 16, 0, Duration.ZERO, new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
+                1L << 20, 16, 0, Duration.ZERO, Duration.ofSeconds(60), new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
                         "strict-origin-when-cross-origin", "default-src 'self'")));
         assertThat(c.files()).isEqualTo(new FilesConfig(www, List.of("index.html"), true, false, "no-cache"));
         assertThat(c.logging()).isEqualTo(new LoggingConfig(cwd.resolve("log/server.log"),
@@ -113,6 +113,7 @@ class DefaultsAndDescribeTest {
                 "running = true",
                 "keep_alive_timeout = 65s",
                 "header_timeout = 10s",
+                "send_timeout = 1m",
                 "max_request_line = 8KiB",
                 "max_header_size = 16KiB",
                 "max_body_size = 1MiB",

@@ -51,7 +51,7 @@ final class H2TestServer implements AutoCloseable {
 
     static final Http2Config H2 = new Http2Config(true, 100, 1 << 20, 16 << 20, 16384, 50, Duration.ofSeconds(30));
     static final HttpConfig HTTP = new HttpConfig(Duration.ofSeconds(65), Duration.ofSeconds(10), 8192, 16384, 4096,
-            16, 0, Duration.ZERO, new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN", "strict-origin-when-cross-origin",
+            16, 0, Duration.ZERO, Duration.ofSeconds(60), new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN", "strict-origin-when-cross-origin",
             "default-src 'self'"));
 
     /** One finished exchange as the listener heard it. */
