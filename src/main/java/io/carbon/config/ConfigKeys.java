@@ -257,11 +257,15 @@ final class ConfigKeys {
             ValueTypes.integer(1000, 100_000_000), "client addresses the rate limiter remembers at most",
             c -> c.rateLimit().maxTracked());
 
+    static final Key<List<Cidr>> TRUSTED_PROXIES = new Key<>("trusted_proxies", "", ValueTypes.cidrList(),
+            "proxies (CIDR blocks) whose Forwarded / X-Forwarded-For header names the client",
+            c -> c.rateLimit().trustedProxies());
+
     /** Every key, in the documented order. */
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, RATE_LIMIT_BURST,
-            RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
+            RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, TRUSTED_PROXIES, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             SEND_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,

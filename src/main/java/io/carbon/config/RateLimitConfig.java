@@ -12,12 +12,14 @@ import java.util.List;
  * @param allowlist  {@code rate_limit_allowlist}: addresses never limited
  * @param ipv6Prefix {@code rate_limit_ipv6_prefix}: IPv6 clients are counted per block of this prefix length
  * @param maxTracked {@code rate_limit_max_tracked}: client addresses remembered at most
+ * @param trustedProxies {@code trusted_proxies}: peers whose Forwarded / X-Forwarded-For names the client
  */
 public record RateLimitConfig(int requests, Duration window, int burst, List<Cidr> allowlist, int ipv6Prefix,
-                              int maxTracked) {
+                              int maxTracked, List<Cidr> trustedProxies) {
 
     public RateLimitConfig {
         allowlist = List.copyOf(allowlist);
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     public boolean enabled() {

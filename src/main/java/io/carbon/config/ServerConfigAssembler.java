@@ -181,7 +181,8 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.RATE_LIMIT_BURST),
                 get(ConfigKeys.RATE_LIMIT_ALLOWLIST),
                 get(ConfigKeys.RATE_LIMIT_IPV6_PREFIX),
-                get(ConfigKeys.RATE_LIMIT_MAX_TRACKED));
+                get(ConfigKeys.RATE_LIMIT_MAX_TRACKED),
+                get(ConfigKeys.TRUSTED_PROXIES));
         return new ServerConfig(source, network, http, files, logging,
                 get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
                 rateLimit);

@@ -16,20 +16,27 @@ import java.net.InetSocketAddress;
  * @param secure        true over TLS
  * @param tlsProtocol   the negotiated TLS version ({@code TLSv1.3}), or null
  * @param cipherSuite   the negotiated cipher suite, or null
+ * @param proxy         the trusted proxy the request came through, when {@code remoteAddress} is the client it
+ *                      named ({@code Forwarded}, {@code X-Forwarded-For}); null for a direct client
  */
 public record ClientConnection(InetSocketAddress remoteAddress, boolean secure, String tlsProtocol,
-                               String cipherSuite) {
+                               String cipherSuite, InetSocketAddress proxy) {
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("carbon.client-connection");
 
     /** A connection as accepted, before any TLS details are known. */
     public static ClientConnection accepted(InetSocketAddress remoteAddress, boolean secure) {
-        return new ClientConnection(remoteAddress, secure, null, null);
+        return new ClientConnection(remoteAddress, secure, null, null, null);
     }
 
     /** The same connection once its TLS handshake is done. */
     public ClientConnection withTls(String protocol, String cipher) {
-        return new ClientConnection(remoteAddress, secure, protocol, cipher);
+        return new ClientConnection(remoteAddress, secure, protocol, cipher, proxy);
+    }
+
+    /** The same connection seen as {@code client}'s, which the trusted proxy at {@code remoteAddress} named. */
+    public ClientConnection forwardedFor(InetSocketAddress client) {
+        return new ClientConnection(client, secure, tlsProtocol, cipherSuite, remoteAddress);
     }
 
     /** Records {@code connection} on the accepted channel, where {@link #of} finds it. */

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The owner of every exchange, shared by all protocol branches and connections: each request head becomes an
@@ -17,13 +18,20 @@ import java.util.function.Consumer;
  * handler failures (the server log).
  *
  * @param maxBodySize {@code max_body_size}: no route takes a larger body
+ * @param clients     who the client is (a trusted proxy may name it), applied to every request head first
  */
 public record Exchanges(RouteTable routes, ResponseFinisher finisher, ExchangeListener listener,
-                        BiConsumer<Request, Throwable> errors, long maxBodySize) {
+                        BiConsumer<Request, Throwable> errors, long maxBodySize, UnaryOperator<Request> clients) {
+
+    /** Without trusted proxies: the client is the connection's peer. */
+    public Exchanges(RouteTable routes, ResponseFinisher finisher, ExchangeListener listener,
+                     BiConsumer<Request, Throwable> errors, long maxBodySize) {
+        this(routes, finisher, listener, errors, maxBodySize, UnaryOperator.identity());
+    }
 
     /** The exchange of a request whose head just arrived. */
     public Exchange begin(Request head) {
-        return new Exchange(this, head);
+        return new Exchange(this, clients.apply(head));
     }
 
     /**

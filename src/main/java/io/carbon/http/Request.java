@@ -75,6 +75,12 @@ public record Request(
         return body == null ? null : body.duplicate();
     }
 
+    /** The same request from {@code connection} (a client named by a trusted proxy). */
+    public Request withConnection(ClientConnection connection) {
+        return new Request(method, target, rawPath, query, headers, protocol, connection, startNanos, body,
+                connectProtocol);
+    }
+
     /** The client's address. */
     public InetSocketAddress remoteAddress() {
         return connection == null ? null : connection.remoteAddress();

@@ -16,6 +16,7 @@ import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.carbon.ratelimit.RateLimitDecorator;
 import io.carbon.ratelimit.RequestRateLimiter;
+import io.carbon.ratelimit.TrustedProxies;
 import io.carbon.staticfiles.StaticFileHandler;
 import io.carbon.websocket.WebSocketService;
 import io.carbon.config.FileCacheConfig;
@@ -181,7 +182,7 @@ public final class CarbonServer {
     private Exchanges exchanges(RouteTable routes) {
         return new Exchanges(routes, finisher, accessLog,
                 (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(),
-                        failure), config.http().maxBodySize());
+                        failure), config.http().maxBodySize(), new TrustedProxies(config.rateLimit().trustedProxies()));
     }
 
     /**

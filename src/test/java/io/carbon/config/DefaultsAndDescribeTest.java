@@ -101,6 +101,7 @@ class DefaultsAndDescribeTest {
                 "rate_limit_allowlist = 127.0.0.0/8,::1",
                 "rate_limit_ipv6_prefix = 64",
                 "rate_limit_max_tracked = 100000",
+                "trusted_proxies = \"\"",
                 "shutdown_timeout = 10s",
                 "www_path = " + www,
                 "ssl_cert_path = " + cwd.resolve("ssl/cert/cert.pem"),

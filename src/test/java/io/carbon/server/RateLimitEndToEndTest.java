@@ -74,6 +74,52 @@ class RateLimitEndToEndTest {
     }
 
     @Test
+    void behindATrustedProxyEachForwardedClientHasItsOwnBudgetAndASpoofFromElsewhereIsIgnored() throws Exception {
+        Path www = Files.createDirectories(temp.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "hello\n");
+        try (TestServer server = TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+                "rate_limit_requests", "5", "rate_limit_burst", "5", "rate_limit_allowlist", "",
+                "trusted_proxies", "127.0.0.1"))) {
+            try (RawHttp proxy = server.raw()) { // from 127.0.0.1: trusted
+                for (int i = 0; i < 5; i++) {
+                    assertThat(proxy.send(forwarded("203.0.113.9")).read().status()).isEqualTo(200);
+                }
+                assertThat(proxy.send(forwarded("203.0.113.9")).read().status()).isEqualTo(429);
+                assertThat(proxy.send(forwarded("203.0.113.10")).read().status()).as("another client").isEqualTo(200);
+            }
+            try (java.net.Socket socket = new java.net.Socket()) { // from 127.0.0.2: not trusted
+                socket.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+                java.io.InputStream in = socket.getInputStream();
+                for (int i = 0; i < 6; i++) {
+                    socket.getOutputStream().write(forwarded("198.51.100." + i)
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    String status = statusOf(in);
+                    assertThat(status).as("request %d with a new spoofed address", i + 1)
+                            .isEqualTo(i < 5 ? "200" : "429");
+                }
+            }
+        }
+    }
+
+    private static String forwarded(String client) {
+        return "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: " + client + "\r\n\r\n";
+    }
+
+    /** Reads one response with a Content-Length body; its status code. */
+    private static String statusOf(java.io.InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.read());
+        }
+        String text = head.toString().toLowerCase(java.util.Locale.ROOT);
+        int at = text.indexOf("content-length:");
+        int length = Integer.parseInt(text.substring(at + 15, text.indexOf('\r', at)).trim());
+        in.readNBytes(length);
+        return text.substring(9, 12);
+    }
+
+    @Test
     void theServerLogNamesALimitedClientOncePerWindowNotPerRequest() throws Exception {
         try (TestServer server = start(); RawHttp raw = server.raw()) {
             for (int i = 0; i < 25; i++) {
