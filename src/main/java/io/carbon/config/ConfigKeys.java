@@ -257,6 +257,13 @@ final class ConfigKeys {
             ValueTypes.integer(1000, 100_000_000), "client addresses the rate limiter remembers at most",
             c -> c.rateLimit().maxTracked());
 
+    static final Key<Integer> RATE_LIMIT_MESSAGES = new Key<>("rate_limit_messages", "6000",
+            ValueTypes.integer(0, 1_000_000_000),
+            "WebSocket messages and channel publishes per client address per rate_limit_window; 0 = no limit",
+            c -> c.rateLimit().messages());
+    static final Key<Integer> RATE_LIMIT_MESSAGE_BURST = new Key<>("rate_limit_message_burst", "300",
+            ValueTypes.integer(1, 1_000_000_000), "messages a client may send at once before the rate applies",
+            c -> c.rateLimit().messageBurst());
     static final Key<List<Cidr>> TRUSTED_PROXIES = new Key<>("trusted_proxies", "", ValueTypes.cidrList(),
             "proxies (CIDR blocks) whose Forwarded / X-Forwarded-For header names the client",
             c -> c.rateLimit().trustedProxies());
@@ -265,7 +272,8 @@ final class ConfigKeys {
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, RATE_LIMIT_BURST,
-            RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, TRUSTED_PROXIES, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
+            RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, RATE_LIMIT_MESSAGES, RATE_LIMIT_MESSAGE_BURST,
+            TRUSTED_PROXIES, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             SEND_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,

@@ -13,9 +13,11 @@ import java.util.List;
  * @param ipv6Prefix {@code rate_limit_ipv6_prefix}: IPv6 clients are counted per block of this prefix length
  * @param maxTracked {@code rate_limit_max_tracked}: client addresses remembered at most
  * @param trustedProxies {@code trusted_proxies}: peers whose Forwarded / X-Forwarded-For names the client
+ * @param messages   {@code rate_limit_messages}: WebSocket messages and channel publishes per window; 0 = off
+ * @param messageBurst {@code rate_limit_message_burst}: messages a client may send at once
  */
 public record RateLimitConfig(int requests, Duration window, int burst, List<Cidr> allowlist, int ipv6Prefix,
-                              int maxTracked, List<Cidr> trustedProxies) {
+                              int maxTracked, List<Cidr> trustedProxies, int messages, int messageBurst) {
 
     public RateLimitConfig {
         allowlist = List.copyOf(allowlist);
@@ -24,5 +26,11 @@ public record RateLimitConfig(int requests, Duration window, int burst, List<Cid
 
     public boolean enabled() {
         return requests > 0;
+    }
+
+    /** The same limits applied to messages: {@code rate_limit_messages} per window after a burst. */
+    public RateLimitConfig forMessages() {
+        return new RateLimitConfig(messages, window, messageBurst, allowlist, ipv6Prefix, maxTracked, trustedProxies,
+                messages, messageBurst);
     }
 }

@@ -182,7 +182,9 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.RATE_LIMIT_ALLOWLIST),
                 get(ConfigKeys.RATE_LIMIT_IPV6_PREFIX),
                 get(ConfigKeys.RATE_LIMIT_MAX_TRACKED),
-                get(ConfigKeys.TRUSTED_PROXIES));
+                get(ConfigKeys.TRUSTED_PROXIES),
+                get(ConfigKeys.RATE_LIMIT_MESSAGES),
+                get(ConfigKeys.RATE_LIMIT_MESSAGE_BURST));
         return new ServerConfig(source, network, http, files, logging,
                 get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
                 rateLimit);

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.carbon.config.Cidr;
 import io.carbon.config.RateLimitConfig;
+import io.carbon.http.ClientBudget;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import java.util.function.LongSupplier;
  * else out; TCP clients cannot forge their addresses, so a flood that large is a botnet that per-address
  * limits do not stop anyway. Thread-safe.
  */
-public final class RequestRateLimiter {
+public final class RequestRateLimiter implements ClientBudget {
 
     /** A request's verdict: allowed, or refused with when to retry and, at most once per window, a log count. */
     public record Verdict(boolean allowed, long retryAfterNanos, long refusalsToLog) {
@@ -61,6 +62,11 @@ public final class RequestRateLimiter {
             return Verdict.ALLOWED;
         }
         return new Verdict(false, wait, bucket.refusalsToLog(now, config.window().toNanos()));
+    }
+
+    @Override
+    public boolean tryTake(InetAddress client) {
+        return check(client).allowed();
     }
 
     /** Clients remembered now (after pending evictions are done). */

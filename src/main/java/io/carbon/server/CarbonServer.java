@@ -2,12 +2,14 @@ package io.carbon.server;
 
 import io.carbon.config.Http2Config;
 import io.carbon.config.NetworkConfig;
+import io.carbon.config.RateLimitConfig;
 import io.carbon.config.ServerConfig;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.ErrorPages;
 import io.carbon.http.Exchanges;
 import io.carbon.http.ResponseFinisher;
 import io.carbon.http.BodyPolicy;
+import io.carbon.http.ClientBudget;
 import io.carbon.http.Route;
 import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
@@ -103,7 +105,7 @@ public final class CarbonServer {
         staticFiles = new StaticFileHandler(config.files(), cacheWithinDirectMemory(config.cache()),
                 config.compression(), blockingPool, log::warn);
         staticFiles.warnings().forEach(log::warn);
-        websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers) : null;
+        websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers, messageBudget()) : null;
         rateLimit = config.rateLimit().enabled()
                 ? new RateLimitDecorator(new RequestRateLimiter(config.rateLimit(), System::nanoTime), log::warn) : null;
         Exchanges exchanges = exchanges(routes());
@@ -169,6 +171,13 @@ public final class CarbonServer {
         }
         return routes.route(Route.of("static files", path -> true, staticFiles, HttpMethod.GET, HttpMethod.HEAD))
                 .build();
+    }
+
+    /** Each client's budget for WebSocket messages and channel publishes (rate_limit_messages). */
+    private ClientBudget messageBudget() {
+        RateLimitConfig limits = config.rateLimit();
+        return limits.messages() > 0 ? new RequestRateLimiter(limits.forMessages(), System::nanoTime)
+                : ClientBudget.UNLIMITED;
     }
 
     /** The decorators every route table gets: the request rate limit (when rate_limit_requests is on). */

@@ -2,6 +2,7 @@ package io.carbon.websocket;
 
 import io.carbon.config.WebSocketConfig;
 import io.carbon.http.Body;
+import io.carbon.http.ClientBudget;
 import io.carbon.http.HttpHandler;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -44,14 +46,16 @@ final class ChannelHttpHandler implements HttpHandler {
     private final ChannelHub hub;
     private final WebSocketConfig config;
     private final ScheduledExecutorService timers;
+    private final ClientBudget messages;
 
     ChannelHttpHandler(WebSocketConfig config, WebSocketHandshake handshake, ChannelHub hub,
-                       ScheduledExecutorService timers) {
+                       ScheduledExecutorService timers, ClientBudget messages) {
         this.paths = new EndpointPaths(config.echoPath(), config.channelsPath());
         this.handshake = handshake;
         this.hub = hub;
         this.config = config;
         this.timers = timers;
+        this.messages = messages;
     }
 
     @Override
@@ -118,6 +122,13 @@ final class ChannelHttpHandler implements HttpHandler {
     }
 
     private Response publish(Request request, String name) {
+        InetSocketAddress client = request.remoteAddress();
+        if (client != null && client.getAddress() != null && !messages.tryTake(client.getAddress())) {
+            Response limited = Response.text(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "too many messages from your address (rate_limit_messages); retry later\n");
+            limited.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return limited;
+        }
         int limit = config.sseMaxPublishSize();
         String declared = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         ByteBuffer body = request.body();

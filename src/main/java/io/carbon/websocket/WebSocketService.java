@@ -2,6 +2,7 @@ package io.carbon.websocket;
 
 import io.carbon.config.WebSocketConfig;
 import io.carbon.http.BodyPolicy;
+import io.carbon.http.ClientBudget;
 import io.carbon.http.HttpHandler;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
@@ -35,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WebSocketService {
 
     private final WebSocketConfig config;
+    private final ClientBudget messages;
     private final WebSocketHandshake handshake;
     private final EndpointPaths paths;
     private final ChannelHub hub;
@@ -71,16 +73,18 @@ public final class WebSocketService {
 
     /**
      * @param config the WebSocket keys
-     * @param timers schedules SSE heartbeats (the worker event loop group in production); never blocked
+     * @param timers   schedules SSE heartbeats (the worker event loop group in production); never blocked
+     * @param messages each client's budget for WebSocket messages and channel publishes
      */
-    public WebSocketService(WebSocketConfig config, ScheduledExecutorService timers) {
+    public WebSocketService(WebSocketConfig config, ScheduledExecutorService timers, ClientBudget messages) {
         this.config = config;
+        this.messages = messages;
         this.handshake = new WebSocketHandshake(config);
         this.paths = new EndpointPaths(config.echoPath(), config.channelsPath());
         this.hub = new ChannelHub(config.maxChannels(), config.maxSubscribers(), config.sseReplay(),
                 config.sseMaxPublishSize());
         this.deflaters = new DeflaterPool(2 * Runtime.getRuntime().availableProcessors());
-        this.httpHandler = new ChannelHttpHandler(config, handshake, hub, timers);
+        this.httpHandler = new ChannelHttpHandler(config, handshake, hub, timers, messages);
     }
 
     /**
@@ -168,7 +172,7 @@ public final class WebSocketService {
         MessageInflater inflater = deflate != null
                 ? new MessageInflater(config.maxMessageSize(), deflate.clientNoContextTakeover()) : null;
         pipeline.addLast("ws-session", new WebSocketSession(handler, registry, inflater, config.maxMessageSize(),
-                idleNanos));
+                idleNanos, messages));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.carbon.websocket;
 
+import io.carbon.http.ClientBudget;
+import io.carbon.http.ClientConnection;
 import io.carbon.http.DrainEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -16,6 +18,8 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +51,9 @@ final class WebSocketSession extends ChannelDuplexHandler {
     }
 
     private final MessageHandler handler;
+    /** The client's message budget ({@code rate_limit_messages}), spent once per complete message. */
+    private final ClientBudget budget;
+    private InetAddress client;
     private final Registry registry;
     /** Null when permessage-deflate was not agreed. */
     private final MessageInflater inflater;
@@ -71,7 +78,8 @@ final class WebSocketSession extends ChannelDuplexHandler {
     private ScheduledFuture<?> timer;
 
     WebSocketSession(MessageHandler handler, Registry registry, MessageInflater inflater, int maxMessageBytes,
-                     long idleNanos) {
+                     long idleNanos, ClientBudget budget) {
+        this.budget = budget;
         this.handler = handler;
         this.registry = registry;
         this.inflater = inflater;
@@ -127,6 +135,8 @@ final class WebSocketSession extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        InetSocketAddress remote = ClientConnection.of(ctx.channel()).remoteAddress();
+        client = remote != null ? remote.getAddress() : null;
         this.ctx = ctx;
         lastReadNanos = System.nanoTime();
         // The caller may still be taking the HTTP handlers out of the pipeline (a Close written now would reach
@@ -202,6 +212,12 @@ final class WebSocketSession extends ChannelDuplexHandler {
             if (part.last()) {
                 ByteBuf complete = message;
                 message = null;
+                if (client != null && !budget.tryTake(client)) {
+                    complete.release();
+                    // RFC 6455 §7.4.1: 1008 for a message that violates the server's policy (its rate).
+                    fail(CloseCodes.POLICY_VIOLATION, "message rate limit (rate_limit_messages)");
+                    return;
+                }
                 handler.onMessage(this, messageText, complete);
             }
         } catch (CorruptedWebSocketFrameException e) {

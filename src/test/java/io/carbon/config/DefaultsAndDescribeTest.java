@@ -101,6 +101,8 @@ class DefaultsAndDescribeTest {
                 "rate_limit_allowlist = 127.0.0.0/8,::1",
                 "rate_limit_ipv6_prefix = 64",
                 "rate_limit_max_tracked = 100000",
+                "rate_limit_messages = 6000",
+                "rate_limit_message_burst = 300",
                 "trusted_proxies = \"\"",
                 "shutdown_timeout = 10s",
                 "www_path = " + www,
