@@ -320,14 +320,21 @@ public final class StaticFileHandler implements HttpHandler {
         }
         try {
             blockingPool.execute(() -> {
+                CachedVariant variant = null;
+                Throwable failure = null;
                 try {
-                    CachedVariant variant = makeVariant(file, coding);
+                    variant = makeVariant(file, coding);
                     cache.putVariant(key, variant);
-                    mine.complete(variant);
                 } catch (Throwable t) {
-                    mine.completeExceptionally(t);
-                } finally {
-                    variantsInFlight.remove(flightKey, mine);
+                    failure = t;
+                }
+                // Out of the map before anyone hears the outcome: a request that follows a failed one (the
+                // disk came back) must make the variant again, not be handed the old failure.
+                variantsInFlight.remove(flightKey, mine);
+                if (failure == null) {
+                    mine.complete(variant);
+                } else {
+                    mine.completeExceptionally(failure);
                 }
             });
         } catch (RejectedExecutionException e) {
