@@ -40,9 +40,10 @@ public final class Http2Branch {
      */
     public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Exchanges exchanges,
                                  boolean secure, boolean extendedConnect) {
-        pipeline.addLast("h2-codec", frameCodec(h2, http, extendedConnect));
+        Http2StreamStateGuard guard = new Http2StreamStateGuard();
+        pipeline.addLast("h2-codec", frameCodec(h2, http, extendedConnect, guard));
         pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, extendedConnect));
-        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http));
+        pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http, guard));
     }
 
     /**
@@ -52,12 +53,15 @@ public final class Http2Branch {
      */
     public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges,
                                                        boolean extendedConnect) {
-        return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect),
+        Http2StreamStateGuard guard = new Http2StreamStateGuard();
+        return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect, guard),
                 multiplexer(http, exchanges, false, extendedConnect),
-                new Http2ConnectionControl(h2, http));
+                new Http2ConnectionControl(h2, http, guard));
     }
 
-    static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http, boolean extendedConnect) {
+    /** @param guard the connection's frame-level watcher (stream states, window updates), one per connection */
+    static Http2FrameCodec frameCodec(Http2Config h2, HttpConfig http, boolean extendedConnect,
+                                      Http2StreamStateGuard guard) {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(h2.maxConcurrentStreams())
                 .initialWindowSize(h2.initialWindowSize())
@@ -69,7 +73,6 @@ public final class Http2Branch {
             // RFC 8441 §3: advertised only when there is something to CONNECT to (a route that tunnels).
             settings.connectProtocolEnabled(true);
         }
-        Http2StreamStateGuard guard = new Http2StreamStateGuard();
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .frameLogger(guard)
                 .initialSettings(settings)

@@ -12,10 +12,15 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,12 +42,19 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
     private final Duration maxAge;
     private int streams;
     private ScheduledFuture<?> ageLimit;
+    /** {@code send_timeout} for streams whose flow-control window the client keeps shut. */
+    private final long sendTimeoutNanos;
+    private ScheduledFuture<?> stallCheck;
+    private final Http2StreamStateGuard guard;
+    private long windowUpdatesAtLastCheck = -1;
 
-    Http2ConnectionControl(Http2Config config, HttpConfig http) {
+    Http2ConnectionControl(Http2Config config, HttpConfig http, Http2StreamStateGuard guard) {
+        this.guard = guard;
         this.config = config;
         this.keepAliveNanos = http.keepAliveTimeout().toNanos();
         this.maxStreams = http.maxRequestsPerConnection();
         this.maxAge = http.maxConnectionAge();
+        this.sendTimeoutNanos = http.sendTimeout().toNanos();
     }
 
     @Override
@@ -73,6 +85,8 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
                 }
             }
         });
+        stallCheck = ctx.executor().schedule(() -> checkStalled(ctx, connection), sendTimeoutNanos,
+                TimeUnit.NANOSECONDS);
         if (!maxAge.isZero()) {
             ageLimit = ctx.executor().schedule(() -> retire(ctx), maxAge.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -97,6 +111,47 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
         idleCheck = ctx.executor().schedule(() -> checkIdle(ctx, connection), next, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * {@code send_timeout} on HTTP/2: the socket can be perfectly healthy while a client keeps a stream's (or
+     * the connection's) flow-control window shut, and the response's frames then wait in Netty's flow
+     * controller, holding the stream and its file for good. A client that reads sends WINDOW_UPDATE frames; so
+     * when a whole period passed without one, every stream with frames waiting and no window to send them is
+     * reset (CANCEL, RFC 9113 §5.4.2) and the connection goes on. One timer per connection: nothing per request.
+     */
+    private void checkStalled(ChannelHandlerContext ctx, Http2Connection connection) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long updates = guard.windowUpdates();
+        boolean silent = updates == windowUpdatesAtLastCheck;
+        windowUpdatesAtLastCheck = updates;
+        if (silent) {
+            Http2RemoteFlowController flow = connection.remote().flowController();
+            boolean connectionShut = flow.windowSize(connection.connectionStream()) <= 0;
+            List<Http2Stream> stalled = new ArrayList<>();
+            try {
+                connection.forEachActiveStream(stream -> {
+                    if (flow.hasFlowControlled(stream) && (connectionShut || flow.windowSize(stream) <= 0)) {
+                        stalled.add(stream);
+                    }
+                    return true;
+                });
+            } catch (Http2Exception e) {
+                throw new IllegalStateException(e); // the visitor above throws nothing
+            }
+            if (!stalled.isEmpty()) {
+                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+                ChannelHandlerContext codecContext = ctx.pipeline().context(codec);
+                for (Http2Stream stream : stalled) {
+                    codec.resetStream(codecContext, stream.id(), Http2Error.CANCEL.code(), codecContext.newPromise());
+                }
+                codecContext.flush();
+            }
+        }
+        stallCheck = ctx.executor().schedule(() -> checkStalled(ctx, connection), sendTimeoutNanos,
+                TimeUnit.NANOSECONDS);
+    }
+
     /** Graceful close: GOAWAY(NO_ERROR, last stream id), open streams finish, then the socket closes. */
     private static void retire(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
@@ -111,6 +166,9 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
         }
         if (ageLimit != null) {
             ageLimit.cancel(false);
+        }
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
         }
     }
 

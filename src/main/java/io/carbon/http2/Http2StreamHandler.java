@@ -2,7 +2,6 @@ package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Body;
-import io.carbon.http.BodyPump;
 import io.carbon.http.ClientConnection;
 import io.carbon.http.Exchange;
 import io.carbon.http.ExchangeOutcome;
@@ -58,9 +57,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
     private ScheduledFuture<?> bodyTimer;
     private long bodyDeadlineNanos;
-    /** While a response body is written: no byte of it for {@code send_timeout} resets the stream. */
-    private ScheduledFuture<?> sendTimer;
-    private long sentAtLastCheck;
 
     Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure, boolean extendedConnect) {
         this.exchanges = exchanges;
@@ -229,9 +225,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             code = finished.status().code();
             written = writer.write(finished.status(), finished.headers(), finished.body(), exchange.sendsBody(code));
         }
-        if (!written.isDone()) {
-            watchProgress(written);
-        }
         boolean reset = resetAfter;
         ExchangeOutcome.Cut cut = status == HttpResponseStatus.REQUEST_TIMEOUT.code() && reset
                 ? ExchangeOutcome.Cut.TIMEOUT : ExchangeOutcome.Cut.NONE;
@@ -243,28 +236,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
             }
         });
-    }
-
-    /**
-     * {@code send_timeout} for one stream: a client that keeps the stream's flow-control window shut (or reads
-     * nothing) would otherwise hold the stream, its file and the connection forever, since the socket itself is
-     * not stalled. No body byte sent for a whole period resets the stream (CANCEL, RFC 9113 §8.1); the other
-     * streams go on, and an idle connection then ends at its keep-alive timeout.
-     */
-    private void watchProgress(Future<?> written) {
-        sentAtLastCheck = writer.bodyBytes();
-        sendTimer = ctx.executor().schedule(() -> {
-            sendTimer = null;
-            if (written.isDone() || !ctx.channel().isActive()) {
-                return;
-            }
-            if (writer.bodyBytes() != sentAtLastCheck) {
-                watchProgress(written);
-                return;
-            }
-            writer.abort(BodyPump.peerGone());
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
-        }, config.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -302,10 +273,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         stopBodyTimer();
-        if (sendTimer != null) {
-            sendTimer.cancel(false);
-            sendTimer = null;
-        }
         if (writer != null) {
             writer.peerGone(); // usually nothing is being sent any more
         }

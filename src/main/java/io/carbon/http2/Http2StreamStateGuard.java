@@ -63,6 +63,8 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
     private int forgottenUpTo;
     private int lastOpened = -1;
     private Http2Connection connection;
+    /** WINDOW_UPDATE frames received so far: the client's sign that it still reads (see send_timeout). */
+    private long windowUpdates;
 
     Http2StreamStateGuard() {
         super(LogLevel.TRACE, Http2StreamStateGuard.class);
@@ -123,6 +125,19 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
             check(streamId, "DATA", false);
         }
         super.logData(direction, ctx, streamId, data, padding, endStream);
+    }
+
+    @Override
+    public void logWindowsUpdate(Direction direction, ChannelHandlerContext ctx, int streamId, int increment) {
+        if (direction == Direction.INBOUND) {
+            windowUpdates++;
+        }
+        super.logWindowsUpdate(direction, ctx, streamId, increment);
+    }
+
+    /** WINDOW_UPDATE frames received on this connection so far. Event loop only. */
+    long windowUpdates() {
+        return windowUpdates;
     }
 
     @Override
