@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +30,7 @@ class ConnectionFloodTest {
     Path temp;
 
     private TestServer start(Map<String, String> settings) throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        return TestServer.start(www, Files.createDirectories(temp.resolve("log")), settings);
+        return TestServer.startSite(temp, settings);
     }
 
     private static Socket connect(String from, int port) throws Exception {
@@ -91,9 +88,13 @@ class ConnectionFloodTest {
             try {
                 for (int i = 0; i < 5; i++) {
                     Socket socket = connect("127.0.0.2", server.port());
-                    // A complete head and the start of its body: an exchange in progress.
-                    socket.getOutputStream().write(("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab")
-                            .getBytes(StandardCharsets.US_ASCII));
+                    // A complete head (the 100 Continue proves the server read it) and the start of its body:
+                    // an exchange in progress.
+                    socket.getOutputStream().write(("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n"
+                            + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    String interim = new String(socket.getInputStream().readNBytes(25), StandardCharsets.US_ASCII);
+                    assertThat(interim).startsWith("HTTP/1.1 100 Continue");
+                    socket.getOutputStream().write("ab".getBytes(StandardCharsets.US_ASCII));
                     busy.add(socket);
                 }
                 Poll.until("5 connections open", () -> server.server().openConnections() == 5);

@@ -140,10 +140,13 @@ class ConnectionLifecycleTest {
         try (TestServer server = start(Map.of("max_connections", "2"));
              RawHttp first = server.raw();
              RawHttp second = server.raw()) {
-            // Both busy (a body on its way), so neither can be closed to make room (ConnectionFloodTest has that).
-            first.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
-            second.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
-            Poll.until("two connections open", () -> server.server().openConnections() == 2);
+            // Both busy (a body on its way), so neither can be closed to make room (ConnectionFloodTest has that);
+            // the 100 Continue proves the server has read each head.
+            for (RawHttp busy : List.of(first, second)) {
+                assertThat(busy.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                        + "Expect: 100-continue\r\n\r\n").read().status()).isEqualTo(100);
+                busy.send("ab");
+            }
             try (RawHttp third = server.raw()) {
                 assertThat(third.closedByServer()).isTrue();
             }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -25,9 +24,7 @@ class ConnectionRetirementTest {
     Path temp;
 
     private TestServer start(Map<String, String> settings) throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        return TestServer.start(www, Files.createDirectories(temp.resolve("log")), settings);
+        return TestServer.startSite(temp, settings);
     }
 
     private static final String GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";

@@ -25,9 +25,7 @@ class RateLimitEndToEndTest {
 
     /** Five requests a minute, all at once if the client likes; loopback is not allowlisted here. */
     private TestServer start() throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        return TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+        return TestServer.startSite(temp, Map.of(
                 "rate_limit_requests", "5", "rate_limit_window", "60s", "rate_limit_burst", "5",
                 "rate_limit_allowlist", "", "enable_http2", "true", "enable_websocket", "true"));
     }
@@ -75,9 +73,7 @@ class RateLimitEndToEndTest {
 
     @Test
     void behindATrustedProxyEachForwardedClientHasItsOwnBudgetAndASpoofFromElsewhereIsIgnored() throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        try (TestServer server = TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+        try (TestServer server = TestServer.startSite(temp, Map.of(
                 "rate_limit_requests", "5", "rate_limit_burst", "5", "rate_limit_allowlist", "",
                 "trusted_proxies", "127.0.0.1"))) {
             try (RawHttp proxy = server.raw()) { // from 127.0.0.1: trusted

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -21,9 +20,7 @@ class TlsHandshakeTimeoutTest {
 
     @Test
     void aHandshakeThatNeverCompletesIsClosedAtItsOwnTimeoutNotTheHeaderTimeout() throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        try (TestServer server = TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+        try (TestServer server = TestServer.startSite(temp, Map.of(
                 "use_https", "true", "https_port", "0", "tls_handshake_timeout", "500ms", "header_timeout", "60s",
                 "ssl_cert_path", temp.resolve("cert.pem").toString(),
                 "ssl_key_path", temp.resolve("key.pem").toString()));

@@ -45,6 +45,16 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(server, config, log);
     }
 
+    /**
+     * A server whose document root is {@code dir/www} with an {@code index.html} of "hello\n", logging to
+     * {@code dir/log}: what most end-to-end tests need.
+     */
+    public static TestServer startSite(Path dir, Map<String, String> settings) throws Exception {
+        Path www = java.nio.file.Files.createDirectories(dir.resolve("www"));
+        java.nio.file.Files.writeString(www.resolve("index.html"), "hello\n");
+        return start(www, java.nio.file.Files.createDirectories(dir.resolve("log")), settings);
+    }
+
     public int port() {
         return server.port();
     }

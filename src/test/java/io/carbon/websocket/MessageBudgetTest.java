@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -25,9 +24,7 @@ class MessageBudgetTest {
     Path temp;
 
     private TestServer start() throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        return TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+        return TestServer.startSite(temp, Map.of(
                 "enable_websocket", "true", "rate_limit_messages", "3", "rate_limit_message_burst", "3",
                 "rate_limit_allowlist", ""));
     }
