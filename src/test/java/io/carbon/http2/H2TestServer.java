@@ -6,7 +6,6 @@ import io.carbon.config.SecurityHeadersConfig;
 import io.carbon.http.Body;
 import io.carbon.http.ErrorPages;
 import io.carbon.http.Exchanges;
-import io.carbon.http.HttpHandler;
 import io.carbon.http.Request;
 import io.carbon.http.Response;
 import io.carbon.http.ResponseFinisher;

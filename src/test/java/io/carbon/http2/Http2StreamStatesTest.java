@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static io.carbon.testing.RawH2.DATA;
 import static io.carbon.testing.RawH2.END_HEADERS;
 import static io.carbon.testing.RawH2.END_STREAM;
 import static io.carbon.testing.RawH2.GOAWAY;

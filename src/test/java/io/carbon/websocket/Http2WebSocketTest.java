@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import io.carbon.http.Response;
 import io.carbon.testing.Poll;
 import io.carbon.testing.RawH2;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.junit.jupiter.api.AfterAll;
