@@ -268,12 +268,16 @@ final class ConfigKeys {
             "proxies (CIDR blocks) whose Forwarded / X-Forwarded-For header names the client",
             c -> c.rateLimit().trustedProxies());
 
+    static final Key<Boolean> PROXY_PROTOCOL = new Key<>("proxy_protocol", "false", ValueTypes.bool(),
+            "every connection starts with a PROXY protocol v1/v2 header from a trusted_proxies peer",
+            c -> c.rateLimit().proxyProtocol());
+
     /** Every key, in the documented order. */
     static final List<Key<?>> ALL = List.of(
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, RATE_LIMIT_BURST,
             RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, RATE_LIMIT_MESSAGES, RATE_LIMIT_MESSAGE_BURST,
-            TRUSTED_PROXIES, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
+            TRUSTED_PROXIES, PROXY_PROTOCOL, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             SEND_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,

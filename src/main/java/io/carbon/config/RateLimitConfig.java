@@ -15,9 +15,12 @@ import java.util.List;
  * @param trustedProxies {@code trusted_proxies}: peers whose Forwarded / X-Forwarded-For names the client
  * @param messages   {@code rate_limit_messages}: WebSocket messages and channel publishes per window; 0 = off
  * @param messageBurst {@code rate_limit_message_burst}: messages a client may send at once
+ * @param proxyProtocol {@code proxy_protocol}: every TCP connection starts with a PROXY protocol header from a
+ *                      trusted proxy, which names the client
  */
 public record RateLimitConfig(int requests, Duration window, int burst, List<Cidr> allowlist, int ipv6Prefix,
-                              int maxTracked, List<Cidr> trustedProxies, int messages, int messageBurst) {
+                              int maxTracked, List<Cidr> trustedProxies, int messages, int messageBurst,
+                              boolean proxyProtocol) {
 
     public RateLimitConfig {
         allowlist = List.copyOf(allowlist);
@@ -31,6 +34,6 @@ public record RateLimitConfig(int requests, Duration window, int burst, List<Cid
     /** The same limits applied to messages: {@code rate_limit_messages} per window after a burst. */
     public RateLimitConfig forMessages() {
         return new RateLimitConfig(messages, window, messageBurst, allowlist, ipv6Prefix, maxTracked, trustedProxies,
-                messages, messageBurst);
+                messages, messageBurst, proxyProtocol);
     }
 }

@@ -184,7 +184,8 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.RATE_LIMIT_MAX_TRACKED),
                 get(ConfigKeys.TRUSTED_PROXIES),
                 get(ConfigKeys.RATE_LIMIT_MESSAGES),
-                get(ConfigKeys.RATE_LIMIT_MESSAGE_BURST));
+                get(ConfigKeys.RATE_LIMIT_MESSAGE_BURST),
+                get(ConfigKeys.PROXY_PROTOCOL));
         return new ServerConfig(source, network, http, files, logging,
                 get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
                 rateLimit);

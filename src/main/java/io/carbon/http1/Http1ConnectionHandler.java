@@ -58,13 +58,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The name of Netty's h2c Upgrade handler while it is in the pipeline. */
     private static final String H2C_UPGRADE = "h2c-upgrade";
-    /** Between exchanges: the gate may close this connection to make room (no complete head is waiting). */
-    private void idle() {
-        if (activity != null) {
-            activity.idle();
-        }
-    }
-
     /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
     private static final int CLIENT_CLOSED_REQUEST = 499;
     /** Logged for a request whose head never arrived completely. */
@@ -77,7 +70,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** The codec's context: writes from it go out below the response encoder (prepared heads). */
     private ChannelHandlerContext wire;
-    private ClientConnection connection;
     /** Told when an exchange starts and when the connection is idle again; null outside a server (tests). */
     private ConnectionActivity activity;
 
@@ -129,7 +121,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.wire = ctx.pipeline().context(Http1Codec.class);
-        this.connection = ClientConnection.of(ctx.channel());
         this.activity = ConnectionActivity.of(ctx.channel());
         this.bornNanos = System.nanoTime();
         // A new connection must send its first request head within header_timeout.
@@ -158,10 +149,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (activity != null) {
             activity.busy();
         }
-        RequestHeadParser.Result parsed = RequestHeadParser.parse(head, connection);
+        RequestHeadParser.Result parsed = RequestHeadParser.parse(head, connection());
         if (parsed.failed()) {
             rejectAndClose(parsed.error(), exchanges.begin(Request.of(head.method(), head.uri(), head.headers(),
-                    HttpProtocol.HTTP_1_1, connection, null)), ExchangeOutcome.Cut.NONE);
+                    HttpProtocol.HTTP_1_1, connection(), null)), ExchangeOutcome.Cut.NONE);
             return;
         }
         Request request = parsed.request();
@@ -525,6 +516,21 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /**
+     * The client's connection, read when needed: a PROXY protocol header, read after this handler joined the
+     * pipeline, may still change who the client is.
+     */
+    private ClientConnection connection() {
+        return ClientConnection.of(ctx.channel());
+    }
+
+    /** Between exchanges: the gate may close this connection to make room (no complete head is waiting). */
+    private void idle() {
+        if (activity != null) {
+            activity.idle();
+        }
+    }
+
     // ---- timers: one scheduled task per connection, moved lazily (like Netty's IdleStateHandler) ----
 
     private void arm(Timer kind, long timeoutNanos) {
@@ -563,7 +569,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
             // RFC 9110 §15.5.9: tell the client why, then close.
             rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, receiving != null ? receiving
                     : exchanges.begin(Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
-                    connection, null)), ExchangeOutcome.Cut.TIMEOUT);
+                    connection(), null)), ExchangeOutcome.Cut.TIMEOUT);
         } else {
             ctx.close();
         }

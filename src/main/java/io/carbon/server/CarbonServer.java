@@ -111,7 +111,8 @@ public final class CarbonServer {
         Exchanges exchanges = exchanges(routes());
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log,
-                config.http().sendTimeout().toNanos());
+                config.http().sendTimeout().toNanos(),
+                config.rateLimit().proxyProtocol() ? config.rateLimit().trustedProxies() : null);
         Http2Config http2 = network.enableHttp2() ? config.http2() : null;
         Http2Config h2c = http2 != null && http2.enableH2c() ? http2 : null;
 

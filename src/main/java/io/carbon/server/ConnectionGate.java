@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.config.Cidr;
 import io.carbon.http.ClientConnection;
 import io.carbon.http.ConnectionActivity;
 import io.carbon.http.SendTimeout;
@@ -10,6 +11,7 @@ import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,15 +26,22 @@ final class ConnectionGate {
 
     private final ConnectionLimiter limiter;
     private final long sendTimeoutNanos;
+    private final List<Cidr> proxyProtocolFrom;
     private final ChannelGroup openConnections;
     private final ServerLog log;
     private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
     private final AtomicLong refusedSinceLog = new AtomicLong();
     private final AtomicLong reclaimed = new AtomicLong();
 
-    /** @param sendTimeoutNanos {@code send_timeout}, enforced on every admitted connection */
-    ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log, long sendTimeoutNanos) {
+    /**
+     * @param sendTimeoutNanos  {@code send_timeout}, enforced on every admitted connection
+     * @param proxyProtocolFrom with {@code proxy_protocol}: the trusted proxies every connection must come from
+     *                          and start with a PROXY header; null when off
+     */
+    ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log, long sendTimeoutNanos,
+                   List<Cidr> proxyProtocolFrom) {
         this.sendTimeoutNanos = sendTimeoutNanos;
+        this.proxyProtocolFrom = proxyProtocolFrom;
         this.limiter = limiter;
         this.openConnections = openConnections;
         this.log = log;
@@ -60,7 +69,7 @@ final class ConnectionGate {
             channel.closeFuture().addListener(f -> log.verbose("connection closed from " + channel.remoteAddress()));
         }
         channel.closeFuture().addListener(f -> limiter.release(address));
-        return true;
+        return proxyProtocolFrom == null || ProxyProtocol.install(channel, proxyProtocolFrom, log);
     }
 
     /**

@@ -104,6 +104,7 @@ class DefaultsAndDescribeTest {
                 "rate_limit_messages = 6000",
                 "rate_limit_message_burst = 300",
                 "trusted_proxies = \"\"",
+                "proxy_protocol = false",
                 "shutdown_timeout = 10s",
                 "www_path = " + www,
                 "ssl_cert_path = " + cwd.resolve("ssl/cert/cert.pem"),

@@ -21,7 +21,7 @@ class RequestRateLimiterTest {
 
     private RequestRateLimiter limiter(int perMinute, int burst, List<Cidr> allowlist, int maxTracked) {
         return new RequestRateLimiter(new RateLimitConfig(perMinute, Duration.ofMinutes(1), burst, allowlist, 64,
-                maxTracked, List.of(), 0, 1), clock::get);
+                maxTracked, List.of(), 0, 1, false), clock::get);
     }
 
     private static InetAddress ip(String literal) throws Exception {
