@@ -2,6 +2,7 @@ package io.carbon.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 
 /**
  * An address block in CIDR notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}), or one address ({@code ::1}).
@@ -41,6 +42,16 @@ public record Cidr(byte[] network, int prefixLength) {
     /** True when {@code address} lies in this block. */
     public boolean contains(InetAddress address) {
         return contains(address.getAddress());
+    }
+
+    /** True when {@code bytes} (an address's 4 or 16) lie in any of {@code blocks}. */
+    public static boolean anyContains(List<Cidr> blocks, byte[] bytes) {
+        for (Cidr block : blocks) {
+            if (block.contains(bytes)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The same for an address's bytes (4 or 16; {@link InetAddress#getAddress()} copies them each call). */

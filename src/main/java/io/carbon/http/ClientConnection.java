@@ -39,6 +39,15 @@ public record ClientConnection(InetSocketAddress remoteAddress, boolean secure, 
         return new ClientConnection(client, secure, tlsProtocol, cipherSuite, remoteAddress);
     }
 
+    /** The accepted socket's channel that {@code channel} belongs to (itself, or an HTTP/2 stream's parent). */
+    static Channel accepted(Channel channel) {
+        Channel connection = channel;
+        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)) {
+            connection = connection.parent();
+        }
+        return connection;
+    }
+
     /** Records {@code connection} on the accepted channel, where {@link #of} finds it. */
     public static void attach(Channel channel, ClientConnection connection) {
         channel.attr(KEY).set(connection);
@@ -49,10 +58,7 @@ public record ClientConnection(InetSocketAddress remoteAddress, boolean secure, 
      * A channel nobody attached one to (tests, embedded channels) is described by its own socket address.
      */
     public static ClientConnection of(Channel channel) {
-        Channel connection = channel;
-        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)) {
-            connection = connection.parent();
-        }
+        Channel connection = accepted(channel);
         ClientConnection known = connection.attr(KEY).get();
         if (known != null) {
             return known;

@@ -1,7 +1,6 @@
 package io.carbon.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ServerChannel;
 import io.netty.util.AttributeKey;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,11 +30,7 @@ public final class ConnectionActivity {
 
     /** The record of {@code channel}'s connection (for an HTTP/2 stream, its parent's); null if none. */
     public static ConnectionActivity of(Channel channel) {
-        Channel connection = channel;
-        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)) {
-            connection = connection.parent();
-        }
-        return connection.attr(KEY).get();
+        return ClientConnection.accepted(channel).attr(KEY).get();
     }
 
     /** An exchange started (a complete request head, an open HTTP/2 stream). */

@@ -14,6 +14,9 @@ package io.carbon.http;
 public record ExchangeOutcome(int status, long requestBodyBytes, long responseBodyBytes, long nanos,
                               String contentEncoding, boolean cacheHit, Cut cut) {
 
+    /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
+    public static final int CLIENT_CLOSED_REQUEST = 499;
+
     /** Why an exchange ended before its response was complete. */
     public enum Cut {
         /** Completed normally. */

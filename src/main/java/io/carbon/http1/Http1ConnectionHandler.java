@@ -58,8 +58,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The name of Netty's h2c Upgrade handler while it is in the pipeline. */
     private static final String H2C_UPGRADE = "h2c-upgrade";
-    /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
-    private static final int CLIENT_CLOSED_REQUEST = 499;
     /** Logged for a request whose head never arrived completely. */
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
 
@@ -497,13 +495,13 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         disarm();
         // Heads that arrived and were never answered: the client closed the request (nginx's 499).
         if (receiving != null) {
-            receiving.completed(CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
+            receiving.completed(ExchangeOutcome.CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
         }
         for (Pending pending : ready) {
             if (pending.preset() != null) {
                 pending.preset().body().release();
             }
-            pending.exchange().completed(CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
+            pending.exchange().completed(ExchangeOutcome.CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
         }
         ready.clear();
         receiving = null;

@@ -278,13 +278,11 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (exchange != null && state == State.BODY) {
             // Reset or gone while the body was arriving: the client closed the request (nginx's 499).
-            exchange.completed(CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
+            exchange.completed(ExchangeOutcome.CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
         }
         ctx.fireChannelInactive();
     }
 
-    /** Logged for a request the client gave up on before it was answered (nginx's non-standard 499). */
-    private static final int CLIENT_CLOSED_REQUEST = 499;
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

@@ -49,10 +49,8 @@ public final class RequestRateLimiter implements ClientBudget {
     /** Counts a request from {@code address}. */
     public Verdict check(InetAddress address) {
         byte[] bytes = address.getAddress();
-        for (Cidr allowed : config.allowlist()) {
-            if (allowed.contains(bytes)) {
-                return Verdict.ALLOWED;
-            }
+        if (Cidr.anyContains(config.allowlist(), bytes)) {
+            return Verdict.ALLOWED;
         }
         long now = nanoClock.getAsLong();
         TokenBucket bucket = buckets.get(ClientKey.of(bytes, config.ipv6Prefix()),

@@ -53,13 +53,7 @@ public final class TrustedProxies implements UnaryOperator<Request> {
     }
 
     private boolean trusted(InetAddress address) {
-        byte[] bytes = address.getAddress();
-        for (Cidr proxy : proxies) {
-            if (proxy.contains(bytes)) {
-                return true;
-            }
-        }
-        return false;
+        return Cidr.anyContains(proxies, address.getAddress());
     }
 
     /** The addresses the proxies reported, leftmost (furthest from us) first. */

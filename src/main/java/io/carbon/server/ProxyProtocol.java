@@ -36,8 +36,7 @@ final class ProxyProtocol extends ChannelInboundHandlerAdapter {
      */
     static boolean install(Channel channel, List<Cidr> trusted, ServerLog log) {
         InetSocketAddress peer = (InetSocketAddress) channel.remoteAddress();
-        byte[] address = peer.getAddress().getAddress();
-        if (trusted.stream().noneMatch(block -> block.contains(address))) {
+        if (!Cidr.anyContains(trusted, peer.getAddress().getAddress())) {
             if (log.isVerbose()) {
                 log.verbose("PROXY protocol expected from a trusted proxy; closed a connection from " + peer);
             }
