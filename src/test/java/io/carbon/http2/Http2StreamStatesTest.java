@@ -40,10 +40,9 @@ class Http2StreamStatesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
-        logs = Files.createDirectories(temp.resolve("log"));
-        server = TestServer.start(www, logs, Map.of("enable_http2", "true", "header_timeout", "1s", "max_body_size", "1k"));
+        server = TestServer.startSite(temp, Map.of("enable_http2", "true", "header_timeout", "1s",
+                "max_body_size", "1k"));
+        logs = temp.resolve("log");
     }
 
     @AfterAll

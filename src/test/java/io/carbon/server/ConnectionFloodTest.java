@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -33,17 +32,10 @@ class ConnectionFloodTest {
         return TestServer.startSite(temp, settings);
     }
 
-    private static Socket connect(String from, int port) throws Exception {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(from, 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", port));
-        socket.setSoTimeout(10_000);
-        return socket;
-    }
 
     /** A fetch from another address: the status line, or null when the server closed the connection. */
-    private static String fetch(String from, int port) throws Exception {
-        try (Socket socket = connect(from, port)) {
+    private static String fetch(TestServer server, String from) throws Exception {
+        try (Socket socket = server.connectFrom(from)) {
             OutputStream out = socket.getOutputStream();
             out.write("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             byte[] response = socket.getInputStream().readAllBytes();
@@ -66,13 +58,13 @@ class ConnectionFloodTest {
             List<Socket> slow = new ArrayList<>();
             try {
                 for (int i = 0; i < 20; i++) {
-                    Socket socket = connect("127.0.0.2", server.port());
+                    Socket socket = server.connectFrom("127.0.0.2");
                     socket.getOutputStream().write("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
                     slow.add(socket);
                 }
                 Poll.until("20 connections open", () -> server.server().openConnections() == 20);
                 for (int i = 0; i < 5; i++) {
-                    assertThat(fetch("127.0.0.3", server.port())).as("fetch %d from another address", i)
+                    assertThat(fetch(server, "127.0.0.3")).as("fetch %d from another address", i)
                             .isEqualTo("HTTP/1.1 200 OK");
                 }
             } finally {
@@ -87,7 +79,7 @@ class ConnectionFloodTest {
             List<Socket> busy = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) {
-                    Socket socket = connect("127.0.0.2", server.port());
+                    Socket socket = server.connectFrom("127.0.0.2");
                     // A complete head (the 100 Continue proves the server read it) and the start of its body:
                     // an exchange in progress.
                     socket.getOutputStream().write(("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n"
@@ -98,7 +90,7 @@ class ConnectionFloodTest {
                     busy.add(socket);
                 }
                 Poll.until("5 connections open", () -> server.server().openConnections() == 5);
-                assertThat(fetch("127.0.0.3", server.port())).as("refused: every connection is busy").isNull();
+                assertThat(fetch(server, "127.0.0.3")).as("refused: every connection is busy").isNull();
                 for (Socket socket : busy) {
                     socket.getOutputStream().write(new byte[98]); // the rest of each body: all still served
                     InputStream in = socket.getInputStream();
@@ -116,13 +108,13 @@ class ConnectionFloodTest {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) {
-                    Socket socket = connect("127.0.0.2", server.port());
+                    Socket socket = server.connectFrom("127.0.0.2");
                     socket.getOutputStream().write("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
                     held.add(socket);
                 }
                 Poll.until("5 connections open", () -> server.server().openConnections() == 5);
-                assertThat(fetch("127.0.0.2", server.port())).as("a sixth from the same address").isNull();
-                assertThat(fetch("127.0.0.3", server.port())).isEqualTo("HTTP/1.1 200 OK");
+                assertThat(fetch(server, "127.0.0.2")).as("a sixth from the same address").isNull();
+                assertThat(fetch(server, "127.0.0.3")).isEqualTo("HTTP/1.1 200 OK");
             } finally {
                 closeAll(held);
             }

@@ -16,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -35,10 +34,8 @@ class Http1TimersAndFramingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path www = Files.createDirectories(temp.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "hello\n");
         // h2c on (enable_http2), as by default, because defect 8 only showed with it.
-        server = TestServer.start(www, Files.createDirectories(temp.resolve("log")), Map.of(
+        server = TestServer.startSite(temp, Map.of(
                 "header_timeout", "1s",
                 "keep_alive_timeout", "60s",
                 "enable_http2", "true",

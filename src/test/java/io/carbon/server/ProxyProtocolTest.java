@@ -5,7 +5,6 @@ import io.carbon.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -29,13 +28,6 @@ class ProxyProtocolTest {
                 "access_log_format", "json"));
     }
 
-    private static Socket connect(String from, int port) throws Exception {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(from, 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", port));
-        socket.setSoTimeout(10_000);
-        return socket;
-    }
 
     private static String exchange(Socket socket, byte[] header) throws Exception {
         socket.getOutputStream().write(header);
@@ -57,7 +49,7 @@ class ProxyProtocolTest {
 
     @Test
     void aVersionOneHeaderFromATrustedProxyNamesTheClient() throws Exception {
-        try (TestServer server = start(); Socket socket = connect("127.0.0.1", server.port())) {
+        try (TestServer server = start(); Socket socket = server.connectFrom("127.0.0.1")) {
             String response = exchange(socket, "PROXY TCP4 203.0.113.9 127.0.0.1 56324 80\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(response).startsWith("HTTP/1.1 200");
@@ -70,7 +62,7 @@ class ProxyProtocolTest {
         byte[] v2 = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, // signature
             0x21, 0x11, 0x00, 0x0C, // v2 PROXY, TCP over IPv4, 12 address bytes
             (byte) 198, 51, 100, 7, 127, 0, 0, 1, (byte) 0xC3, 0x50, 0x00, 0x50}; // 198.51.100.7:50000 -> :80
-        try (TestServer server = start(); Socket socket = connect("127.0.0.1", server.port())) {
+        try (TestServer server = start(); Socket socket = server.connectFrom("127.0.0.1")) {
             assertThat(exchange(socket, v2)).startsWith("HTTP/1.1 200");
         }
         assertThat(accessLog()).contains("\"remote\":\"198.51.100.7\"");
@@ -79,14 +71,14 @@ class ProxyProtocolTest {
     @Test
     void anUntrustedPeerOrAMissingHeaderIsClosedWithoutAnAnswer() throws Exception {
         try (TestServer server = start()) {
-            try (Socket untrusted = connect("127.0.0.2", server.port())) {
+            try (Socket untrusted = server.connectFrom("127.0.0.2")) {
                 assertThat(exchange(untrusted, "PROXY TCP4 1.2.3.4 127.0.0.1 1 80\r\n"
                         .getBytes(StandardCharsets.US_ASCII))).isEmpty();
             }
-            try (Socket bare = connect("127.0.0.1", server.port())) {
+            try (Socket bare = server.connectFrom("127.0.0.1")) {
                 assertThat(exchange(bare, new byte[0])).as("no PROXY header").isEmpty();
             }
-            try (Socket ok = connect("127.0.0.1", server.port())) {
+            try (Socket ok = server.connectFrom("127.0.0.1")) {
                 assertThat(exchange(ok, "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII)))
                         .as("UNKNOWN keeps the proxy's own address").startsWith("HTTP/1.1 200");
             }

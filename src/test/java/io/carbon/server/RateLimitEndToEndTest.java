@@ -83,9 +83,7 @@ class RateLimitEndToEndTest {
                 assertThat(proxy.send(forwarded("203.0.113.9")).read().status()).isEqualTo(429);
                 assertThat(proxy.send(forwarded("203.0.113.10")).read().status()).as("another client").isEqualTo(200);
             }
-            try (java.net.Socket socket = new java.net.Socket()) { // from 127.0.0.2: not trusted
-                socket.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
-                socket.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+            try (java.net.Socket socket = server.connectFrom("127.0.0.2")) { // not trusted
                 java.io.InputStream in = socket.getInputStream();
                 for (int i = 0; i < 6; i++) {
                     socket.getOutputStream().write(forwarded("198.51.100." + i)

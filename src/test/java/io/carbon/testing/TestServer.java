@@ -63,6 +63,18 @@ public final class TestServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + path);
     }
 
+    /**
+     * A plain socket to the HTTP port from {@code localAddress} (127.0.0.2, 127.0.0.3, ...: Linux answers on all
+     * of 127.0.0.0/8), so that one test plays several client hosts; 10 s read timeout.
+     */
+    public java.net.Socket connectFrom(String localAddress) throws java.io.IOException {
+        java.net.Socket socket = new java.net.Socket();
+        socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port()));
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
     public RawHttp raw() throws Exception {
         return new RawHttp("127.0.0.1", port());
     }
