@@ -41,8 +41,9 @@ public final class Main {
 
             Environment variables override the file: PORT, USE_HTTPS, SERVER_NAME, ENABLE_HTTP2,
             ENABLE_WEBSOCKET, MAX_THREADS, MAX_CONNECTIONS, VERBOSE, and CARBON_<KEY> for any key.
-            Signals: TERM/INT stop gracefully (a second one stops at once), HUP reopens the log files
-            and reloads the TLS certificate.
+            Signals: TERM/INT stop gracefully (a second one stops at once); HUP reloads the configuration
+            (keys that need a restart are named in the log), the TLS certificate and the error pages, and
+            reopens the log files; USR1 only reopens the log files (for logrotate).
             """;
 
     private Main() {
@@ -110,7 +111,7 @@ public final class Main {
             err.println("carbon: running = false in the configuration; not starting");
             return EXIT_OK;
         }
-        return serve(config, err, logOpened);
+        return serve(loader, config, err, logOpened);
     }
 
     private static int generateCertificate(ServerConfig config, PrintStream out, PrintStream err) {
@@ -149,7 +150,7 @@ public final class Main {
         return loader.fromSettings(Map.of());
     }
 
-    private static int serve(ServerConfig config, PrintStream err, Consumer<ServerLog> logOpened) {
+    private static int serve(ConfigLoader loader, ServerConfig config, PrintStream err, Consumer<ServerLog> logOpened) {
         ServerLog log;
         try {
             log = ServerLog.open(config.logging());
@@ -162,6 +163,7 @@ public final class Main {
         logOpened.accept(log);
         CarbonServer server = new CarbonServer(config, log);
         log.info("Carbon " + version() + " starting (config " + (config.source() != null ? config.source() : "defaults") + ")");
+        logEffectiveConfiguration(config, log);
         try {
             server.start();
         } catch (IOException | RuntimeException e) {
@@ -169,6 +171,8 @@ public final class Main {
             log.close();
             return EXIT_CONFIG;
         }
+        log.info(versions(config.network().useHttps()));
+        ConfigReload reload = new ConfigReload(loader, config.source(), server, log);
         CountDownLatch stopped = new CountDownLatch(1);
         Signals.install(
                 () -> {
@@ -178,8 +182,12 @@ public final class Main {
                     stopped.countDown();
                 },
                 () -> {
-                    log.info("SIGHUP: reopening log files, reloading error pages and the TLS certificate");
-                    server.reload();
+                    log.info("SIGHUP: reloading the configuration");
+                    reload.reload();
+                },
+                () -> {
+                    log.info("SIGUSR1: reopening the log files");
+                    reopenLogs(server, log);
                 });
         try {
             stopped.await();
@@ -188,6 +196,38 @@ public final class Main {
         }
         log.close();
         return EXIT_OK;
+    }
+
+    private static void reopenLogs(CarbonServer server, ServerLog log) {
+        try {
+            log.reopen();
+        } catch (RuntimeException e) {
+            log.error("cannot reopen the server log: " + e.getMessage() + "; still writing to the file opened before",
+                    null);
+        }
+        server.reopenLogs();
+    }
+
+    /** Every effective setting, one line each, so the log of a run says what it ran with. */
+    private static void logEffectiveConfiguration(ServerConfig config, ServerLog log) {
+        for (String line : ConfigLoader.describe(config)) {
+            log.info("config " + redacted(line));
+        }
+    }
+
+    /** No key holds a secret today; one named like a secret (a future token or password) is never logged. */
+    static String redacted(String describeLine) {
+        int equals = describeLine.indexOf(" = ");
+        String key = equals < 0 ? describeLine : describeLine.substring(0, equals);
+        return key.matches(".*(secret|password|token|passphrase).*") ? key + " = (redacted)" : describeLine;
+    }
+
+    /** Carbon, Netty, BoringSSL (when TLS is on: loading it only to log it would cost startup time), Java. */
+    static String versions(boolean tls) {
+        String boringSsl = tls && io.netty.handler.ssl.OpenSsl.isAvailable()
+                ? io.netty.handler.ssl.OpenSsl.versionString() : "not loaded (use_https = false)";
+        return "versions: Carbon " + version() + ", Netty " + nettyVersion() + ", TLS library " + boringSsl
+                + ", Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")";
     }
 
     static String version() {

@@ -59,6 +59,14 @@ public final class ConfigLoader {
         return ConfigKeys.ALL.stream().map(key -> key.describe(config)).toList();
     }
 
+    /** The keys whose effective values differ between two configurations, in the order of {@link #describe}. */
+    public static List<String> changedKeys(ServerConfig before, ServerConfig after) {
+        return ConfigKeys.ALL.stream()
+                .filter(key -> !key.describe(before).equals(key.describe(after)))
+                .map(Key::name)
+                .toList();
+    }
+
     private ServerConfig build(Path source, RawSettings fromSource) throws ConfigException {
         Map<String, Setting> effective = new LinkedHashMap<>();
         for (Setting s : fromSource.all()) {

@@ -61,7 +61,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Logged for a request whose head never arrived completely. */
     private static final HttpMethod UNKNOWN_METHOD = new HttpMethod("-");
 
-    private final Exchanges exchanges;
+    /** Read per request: a reload swaps what answers without touching open connections. */
+    private final Supplier<Exchanges> exchanges;
     private final HttpConfig config;
     private final boolean secure;
 
@@ -99,7 +100,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** When {@link #timeoutTask} runs; a deadline earlier than this needs a new task. */
     private long taskDueNanos;
 
-    public Http1ConnectionHandler(Exchanges exchanges, HttpConfig config, boolean secure) {
+    public Http1ConnectionHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean secure) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
@@ -149,12 +150,12 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         RequestHeadParser.Result parsed = RequestHeadParser.parse(head, connection());
         if (parsed.failed()) {
-            rejectAndClose(parsed.error(), exchanges.begin(Request.of(head.method(), head.uri(), head.headers(),
+            rejectAndClose(parsed.error(), exchanges.get().begin(Request.of(head.method(), head.uri(), head.headers(),
                     HttpProtocol.HTTP_1_1, connection(), null)), ExchangeOutcome.Cut.NONE);
             return;
         }
         Request request = parsed.request();
-        Exchange exchange = exchanges.begin(request);
+        Exchange exchange = exchanges.get().begin(request);
         HttpResponseStatus refusal = exchange.refusal();
         if (refusal != null) {
             rejectAndClose(refusal, exchange, ExchangeOutcome.Cut.NONE);
@@ -296,11 +297,11 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         boolean http10 = request.protocol() == HttpProtocol.HTTP_1_0;
         Sent sent;
-        if (wire != null && exchanges.finisher().preparedAsIs(response)
+        if (wire != null && exchanges.get().finisher().preparedAsIs(response)
                 && ResponseWriter.preparable(response.body(), !secure)) {
             // A cached file's 200: its head is copied as rendered, with this second's standard lines.
             byte[] connection = close ? CONNECTION_CLOSE : http10 ? CONNECTION_KEEP_ALIVE : null;
-            byte[][] lines = {response.prepared().http1Lines(), exchanges.finisher().standardHttp1Lines(secure),
+            byte[][] lines = {response.prepared().http1Lines(), exchanges.get().finisher().standardHttp1Lines(secure),
                 connection};
             sent = new Sent(ResponseWriter.writePrepared(ctx, wire, lines, response.body(), !request.isHead(), close),
                     200, close);
@@ -349,7 +350,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The general path: error pages and standard headers as a header map, framed by Netty's encoder. */
     private Sent finishAndWrite(Exchange exchange, Response response, boolean close, boolean http10) {
-        Response finished = exchanges.finisher().finish(response, secure);
+        Response finished = exchanges.get().finisher().finish(response, secure);
         close |= finished.closeConnection();
         HttpHeaders headers = finished.headers();
         if (close) {
@@ -382,7 +383,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         inputClosed = true;
         disarm();
         response.body().release(); // a 101 has no body (RFC 9110 §15.2.2)
-        Response finished = exchanges.finisher().finish(new Response(response.status(), response.headers(),
+        Response finished = exchanges.get().finisher().finish(new Response(response.status(), response.headers(),
                 Body.EMPTY), secure);
         finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, finished.status(),
@@ -566,7 +567,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (timer == Timer.HEADER && (headStarted() || receiving != null)) {
             // RFC 9110 §15.5.9: tell the client why, then close.
             rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, receiving != null ? receiving
-                    : exchanges.begin(Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
+                    : exchanges.get().begin(Request.of(UNKNOWN_METHOD, "-", new DefaultHttpHeaders(), HttpProtocol.HTTP_1_1,
                     connection(), null)), ExchangeOutcome.Cut.TIMEOUT);
         } else {
             ctx.close();

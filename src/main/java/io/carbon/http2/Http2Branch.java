@@ -10,6 +10,8 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 
+import java.util.function.Supplier;
+
 /**
  * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds,
  * a connection handler (connection window, graceful drain) and a multiplexer that gives every stream its own
@@ -38,7 +40,7 @@ public final class Http2Branch {
      * @param extendedConnect true when a route answers extended CONNECT with a tunnel (RFC 8441: WebSocket is
      *                        on), so SETTINGS_ENABLE_CONNECT_PROTOCOL is advertised
      */
-    public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Exchanges exchanges,
+    public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Supplier<Exchanges> exchanges,
                                  boolean secure, boolean extendedConnect) {
         Http2StreamStateGuard guard = new Http2StreamStateGuard();
         pipeline.addLast("h2-codec", frameCodec(h2, http, extendedConnect, guard));
@@ -51,7 +53,7 @@ public final class Http2Branch {
      * still send it). Netty answers 101, then hands the upgraded request to the multiplexer as HEADERS on
      * stream 1, which is answered over HTTP/2 like any other stream.
      */
-    public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Exchanges exchanges,
+    public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Supplier<Exchanges> exchanges,
                                                        boolean extendedConnect) {
         Http2StreamStateGuard guard = new Http2StreamStateGuard();
         return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect, guard),
@@ -92,7 +94,7 @@ public final class Http2Branch {
         return codec;
     }
 
-    private static Http2MultiplexHandler multiplexer(HttpConfig http, Exchanges exchanges, boolean secure,
+    private static Http2MultiplexHandler multiplexer(HttpConfig http, Supplier<Exchanges> exchanges, boolean secure,
                                                      boolean extendedConnect) {
         return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure, extendedConnect));
     }

@@ -27,6 +27,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One HTTP/2 stream (its own child channel), translated to and from its {@link Exchange}: HEADERS become the
@@ -44,7 +45,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     private enum State { HEAD, BODY, ANSWERING, REJECTED }
 
-    private final Exchanges exchanges;
+    private final Supplier<Exchanges> exchanges;
     private final HttpConfig config;
     private final boolean secure;
     private final boolean extendedConnect;
@@ -58,7 +59,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> bodyTimer;
     private long bodyDeadlineNanos;
 
-    Http2StreamHandler(Exchanges exchanges, HttpConfig config, boolean secure, boolean extendedConnect) {
+    Http2StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean secure, boolean extendedConnect) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
@@ -102,7 +103,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
             return;
         }
-        exchange = exchanges.begin(parsed.request());
+        exchange = exchanges.get().begin(parsed.request());
         if (parsed.protocol() != null && frame.isEndStream()) {
             // RFC 8441 §4: the stream must stay open for the tunnel; one that is already half-closed is useless.
             state = State.ANSWERING;

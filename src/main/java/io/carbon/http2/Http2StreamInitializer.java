@@ -6,6 +6,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 
+import java.util.function.Supplier;
+
 /**
  * Gives each new stream channel its own {@link Http2StreamHandler}. Stateless itself, so one instance serves
  * every stream of a connection (the multiplexer requires a sharable initializer).
@@ -13,13 +15,13 @@ import io.netty.channel.ChannelInitializer;
 @ChannelHandler.Sharable
 final class Http2StreamInitializer extends ChannelInitializer<Channel> {
 
-    private final Exchanges exchanges;
+    private final Supplier<Exchanges> exchanges;
     private final HttpConfig http;
     private final boolean secure;
     private final boolean extendedConnect;
 
     /** @param extendedConnect true when extended CONNECT (RFC 8441) is advertised */
-    Http2StreamInitializer(Exchanges exchanges, HttpConfig http, boolean secure, boolean extendedConnect) {
+    Http2StreamInitializer(Supplier<Exchanges> exchanges, HttpConfig http, boolean secure, boolean extendedConnect) {
         this.exchanges = exchanges;
         this.http = http;
         this.secure = secure;

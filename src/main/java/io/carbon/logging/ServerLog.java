@@ -45,11 +45,14 @@ public class ServerLog implements AutoCloseable {
 
     private static final String HEX = "0123456789ABCDEF";
 
-    private final Writer out;
+    // Guarded by this (reopen swaps them); verbose is read without the lock on every verbose() call.
+    private Writer out;
     private final PrintStream mirror;
-    private final boolean verbose;
+    private volatile boolean verbose;
     private final Clock clock;
-    private final String target;
+    private String target;
+    /** The file {@link #reopen} opens again; null for a writer given by the caller. */
+    private Path file;
     private final AtomicLong writeFailures = new AtomicLong();
     private boolean closed;
 
@@ -80,7 +83,57 @@ public class ServerLog implements AutoCloseable {
      * @throws UncheckedIOException whose message names the path and the operating system's reason
      */
     public static ServerLog open(Path file, boolean verbose, PrintStream mirror) {
-        return new ServerLog(openAppending(file, "log_file", 8192), mirror, verbose, Clock.systemUTC(), file.toString());
+        ServerLog log = new ServerLog(openAppending(file, "log_file", 8192), mirror, verbose, Clock.systemUTC(),
+                file.toString());
+        log.file = file;
+        return log;
+    }
+
+    /**
+     * Closes the file and opens it again by its path (after logrotate moved it; SIGUSR1), or opens
+     * {@code config}'s log_file instead and takes its verbose setting (a reload). When the file cannot be
+     * opened the current one stays and the exception says why.
+     *
+     * @throws UncheckedIOException naming the path and the operating system's reason
+     */
+    public void reopen(LoggingConfig config) {
+        verbose = config.verbose();
+        reopen(config.logFile());
+    }
+
+    /** Reopens the current file by its path; see {@link #reopen(LoggingConfig)}. */
+    public void reopen() {
+        Path current;
+        synchronized (this) {
+            current = file;
+        }
+        if (current != null) {
+            reopen(current);
+        }
+    }
+
+    private void reopen(Path next) {
+        Writer fresh = openAppending(next, "log_file", 8192);
+        Writer old;
+        synchronized (this) {
+            if (closed || file == null) {
+                closeQuietly(fresh);
+                return;
+            }
+            old = out;
+            out = fresh;
+            file = next;
+            target = next.toString();
+        }
+        closeQuietly(old);
+    }
+
+    private void closeQuietly(Writer writer) {
+        try {
+            writer.close();
+        } catch (IOException e) {
+            System.err.println("carbon: cannot close " + target + ": " + e);
+        }
     }
 
     /** A log writing to {@code writer} (tests, embedding); {@code mirror} may be null. */
@@ -187,11 +240,7 @@ public class ServerLog implements AutoCloseable {
         }
         closed = true;
         if (out != null) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                System.err.println("carbon: cannot close " + target + ": " + e);
-            }
+            closeQuietly(out);
         }
     }
 

@@ -16,13 +16,20 @@ public final class ConnectionLimiter {
     /** Why a connection was refused. */
     public enum Verdict { ACCEPTED, OVER_TOTAL, OVER_PER_IP }
 
-    private final int maxTotal;
-    private final int maxPerIp;
+    // Volatile: a reload may change them; connections already in are never closed for it.
+    private volatile int maxTotal;
+    private volatile int maxPerIp;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
 
     public ConnectionLimiter(int maxTotal, int maxPerIp) {
+        this.maxTotal = maxTotal;
+        this.maxPerIp = maxPerIp;
+    }
+
+    /** New bounds (a reload): they apply to the next connections; those already open stay. */
+    public void limits(int maxTotal, int maxPerIp) {
         this.maxTotal = maxTotal;
         this.maxPerIp = maxPerIp;
     }
@@ -38,23 +45,21 @@ public final class ConnectionLimiter {
      * closes). The per-address bound is checked first, so nobody is closed for a newcomer refused anyway.
      */
     public Verdict acquire(InetAddress address, BooleanSupplier makeRoom) {
-        if (maxPerIp > 0) {
-            AtomicInteger count = perIp.compute(address, (a, c) -> {
-                AtomicInteger counter = c == null ? new AtomicInteger() : c;
-                counter.incrementAndGet();
-                return counter;
-            });
-            if (count.get() > maxPerIp) {
-                releasePerIp(address);
-                refused.incrementAndGet();
-                return Verdict.OVER_PER_IP;
-            }
+        // Counted per address even when unbounded (0), so a reload that sets a bound counts those already in.
+        AtomicInteger count = perIp.compute(address, (a, c) -> {
+            AtomicInteger counter = c == null ? new AtomicInteger() : c;
+            counter.incrementAndGet();
+            return counter;
+        });
+        int perIpBound = maxPerIp;
+        if (perIpBound > 0 && count.get() > perIpBound) {
+            releasePerIp(address);
+            refused.incrementAndGet();
+            return Verdict.OVER_PER_IP;
         }
         if (open.incrementAndGet() > maxTotal && !makeRoom.getAsBoolean()) {
             open.decrementAndGet();
-            if (maxPerIp > 0) {
-                releasePerIp(address);
-            }
+            releasePerIp(address);
             refused.incrementAndGet();
             return Verdict.OVER_TOTAL;
         }
@@ -62,9 +67,7 @@ public final class ConnectionLimiter {
     }
 
     public void release(InetAddress address) {
-        if (maxPerIp > 0) {
-            releasePerIp(address);
-        }
+        releasePerIp(address);
         open.decrementAndGet();
     }
 

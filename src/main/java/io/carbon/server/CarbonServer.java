@@ -1,30 +1,13 @@
 package io.carbon.server;
 
-import io.carbon.config.Http2Config;
+import io.carbon.config.ConfigLoader;
 import io.carbon.config.NetworkConfig;
-import io.carbon.config.RateLimitConfig;
 import io.carbon.config.ServerConfig;
 import io.carbon.http.DrainEvent;
-import io.carbon.http.ErrorPages;
-import io.carbon.http.Exchanges;
-import io.carbon.http.ResponseFinisher;
-import io.carbon.http.BodyPolicy;
-import io.carbon.http.ClientBudget;
-import io.carbon.http.Route;
-import io.carbon.http.RouteTable;
-import io.carbon.http.StandardHeaders;
-import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
 import io.carbon.ratelimit.ConnectionLimiter;
-import io.carbon.ratelimit.RateLimitDecorator;
-import io.carbon.ratelimit.RequestRateLimiter;
-import io.carbon.ratelimit.TrustedProxies;
-import io.carbon.staticfiles.StaticFileHandler;
-import io.carbon.websocket.WebSocketService;
-import io.carbon.config.FileCacheConfig;
-import io.carbon.tls.ReloadableSslContext;
-import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
+import io.carbon.websocket.WebSocketService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -34,18 +17,16 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.internal.PlatformDependent;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +40,18 @@ public final class CarbonServer {
     /** Queued file-system tasks beyond which a request is answered 503 instead of waiting unboundedly. */
     private static final int BLOCKING_QUEUE = 4096;
 
+    /**
+     * Keys a reload cannot apply, because they decide which sockets and threads exist: a reload that changes
+     * one names it in the log and keeps the value the server started with.
+     */
+    public static final Set<String> RESTART_KEYS = Set.of("port", "https_port", "use_https", "server_name",
+            "enable_http2", "enable_h2c", "enable_websocket", "max_threads", "redirect_to_https", "proxy_protocol",
+            "running");
+
+    /** Parts replaced by a reload are closed this long after, once the requests still using them are done. */
+    private static final long RETIRE_AFTER_SECONDS = 60;
+
+    /** The configuration the server started with: what its sockets and threads are. */
     private final ServerConfig config;
     private final ServerLog log;
     private final Transport transport = Transport.best();
@@ -68,18 +61,13 @@ public final class CarbonServer {
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
     private ThreadPoolExecutor blockingPool;
-    private StaticFileHandler staticFiles;
-    /** Null when enable_websocket is off. */
-    private WebSocketService websockets;
-    private AccessLog accessLog;
-    private ReloadableSslContext tlsContext;
+    private ConnectionGate gate;
+    /** What answers requests, swapped whole by a reload; listeners read it per connection and per request. */
+    private volatile Site site;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
     private final int[] boundPorts = new int[2];
     private static final int PLAIN = 0;
     private static final int TLS = 1;
-    private ResponseFinisher finisher;
-    /** Null when rate_limit_requests is 0. */
-    private RateLimitDecorator rateLimit;
 
     public CarbonServer(ServerConfig config, ServerLog log) {
         this.config = config;
@@ -99,42 +87,27 @@ public final class CarbonServer {
         blockingPool = new ThreadPoolExecutor(blockingThreads(), blockingThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(BLOCKING_QUEUE), new DefaultThreadFactory("carbon-blocking", true));
         blockingPool.allowCoreThreadTimeOut(true);
-        accessLog = AccessLog.open(config.logging(), log);
-        finisher = new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
-                ErrorPages.load(config.files().wwwPath()));
-        staticFiles = new StaticFileHandler(config.files(), cacheWithinDirectMemory(config.cache()),
-                config.compression(), blockingPool, log::warn);
-        staticFiles.warnings().forEach(log::warn);
-        websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers, messageBudget()) : null;
-        rateLimit = config.rateLimit().enabled()
-                ? new RateLimitDecorator(new RequestRateLimiter(config.rateLimit(), System::nanoTime), log::warn) : null;
-        Exchanges exchanges = exchanges(routes());
-        ConnectionGate gate = new ConnectionGate(
+        gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log,
                 config.http().sendTimeout().toNanos(),
                 config.rateLimit().proxyProtocol() ? config.rateLimit().trustedProxies() : null);
-        Http2Config http2 = network.enableHttp2() ? config.http2() : null;
-        Http2Config h2c = http2 != null && http2.enableH2c() ? http2 : null;
+        boolean http2 = network.enableHttp2();
+        boolean h2c = http2 && config.http2().enableH2c();
+        boolean websockets = config.enableWebsocket();
 
         try {
+            site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort), config);
             if (network.useHttps()) {
-                tlsContext = loadTls(network.enableHttp2());
                 Channel secure = bind(TLS, network.httpsPort(),
-                        new TlsInitializer(gate, tlsContext, exchanges, config.http(), http2, log, websockets != null,
-                                config.tls().handshakeTimeout()));
+                        new TlsInitializer(gate, this::site, http2, log, websockets));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
-                        + (http2 != null ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
+                        + (http2 ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
             }
             boolean redirect = config.tls().redirectToHttps();
-            Exchanges plainExchanges = redirect
-                    ? exchanges(withDecorators(RouteTable.builder()).route(new Route("https redirect", path -> true,
-                            new HttpsRedirect(network.serverName(), httpsPort()), List.of(),
-                            request -> BodyPolicy.DISCARD)).build())
-                    : exchanges;
-            Channel plain = bind(PLAIN, network.port(), new PlainHttpInitializer(gate, plainExchanges,
-                    config.http(), h2c, !redirect && websockets != null));
+            Channel plain = bind(PLAIN, network.port(),
+                    new PlainHttpInitializer(gate, this::site, h2c, !redirect && websockets));
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
-                    + (redirect ? " (redirects to HTTPS)" : h2c != null ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
+                    + (redirect ? " (redirects to HTTPS)" : h2c ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
         } catch (IOException | TlsException | RuntimeException e) {
             shutdownNow();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
@@ -144,76 +117,8 @@ public final class CarbonServer {
                 + network.maxConnections() + ", serving " + config.files().wwwPath());
     }
 
-    /**
-     * The cache lives in direct memory, which the JVM caps (-XX:MaxDirectMemorySize, by default the heap
-     * limit: small in a container). A budget above half the cap would end in allocation failures under load,
-     * so it is lowered, and the log says so.
-     */
-    private FileCacheConfig cacheWithinDirectMemory(FileCacheConfig cache) {
-        long cap = PlatformDependent.maxDirectMemory() / 2;
-        if (cache.maxBytes() <= cap) {
-            return cache;
-        }
-        log.warn("cache_max_bytes = " + cache.maxBytes() + " is more than half of the JVM's direct memory ("
-                + PlatformDependent.maxDirectMemory() + " bytes); using " + cap
-                + ". Raise -XX:MaxDirectMemorySize (or the heap, -Xmx) to cache more.");
-        return new FileCacheConfig(cap, cache.maxFileSize(), cache.revalidate());
-    }
-
-    /**
-     * The route table every branch hands its exchanges to: the WebSocket paths (handshakes become tunnels;
-     * SSE and publishing), then static files for every other path (GET and HEAD; OPTIONS and 405 answered by
-     * the table). Decorators (rate limits, metrics) wrap it here.
-     */
-    private RouteTable routes() {
-        RouteTable.Builder routes = withDecorators(RouteTable.builder());
-        if (websockets != null) {
-            routes.route(websockets.route());
-        }
-        return routes.route(Route.of("static files", path -> true, staticFiles, HttpMethod.GET, HttpMethod.HEAD))
-                .build();
-    }
-
-    /** Each client's budget for WebSocket messages and channel publishes (rate_limit_messages). */
-    private ClientBudget messageBudget() {
-        RateLimitConfig limits = config.rateLimit();
-        return limits.messages() > 0 ? new RequestRateLimiter(limits.forMessages(), System::nanoTime)
-                : ClientBudget.UNLIMITED;
-    }
-
-    /** The decorators every route table gets: the request rate limit (when rate_limit_requests is on). */
-    private RouteTable.Builder withDecorators(RouteTable.Builder table) {
-        if (rateLimit != null) {
-            table.decorator(rateLimit);
-        }
-        return table;
-    }
-
-    private Exchanges exchanges(RouteTable routes) {
-        return new Exchanges(routes, finisher, accessLog,
-                (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(),
-                        failure), config.http().maxBodySize(), new TrustedProxies(config.rateLimit().trustedProxies()));
-    }
-
-    /**
-     * The certificate for https_port. When neither file exists, a self-signed one for server_name is made
-     * first, so {@code use_https = true} works out of the box on a developer's machine.
-     */
-    private ReloadableSslContext loadTls(boolean offerH2) throws TlsException {
-        NetworkConfig network = config.network();
-        if (SelfSignedCertificate.bothMissing(network.sslCertPath(), network.sslKeyPath())) {
-            SelfSignedCertificate.generate(network.sslCertPath(), network.sslKeyPath(), network.serverName());
-            log.warn("no certificate at " + network.sslCertPath() + " and no key at " + network.sslKeyPath()
-                    + ": generated a SELF-SIGNED certificate for " + network.serverName()
-                    + ", localhost, 127.0.0.1 and ::1. Browsers will warn; use a real certificate in production.");
-        }
-        ReloadableSslContext context = ReloadableSslContext.load(network.sslCertPath(), network.sslKeyPath(),
-                config.tls(), offerH2, log::warn);
-        X509Certificate leaf = context.currentLeaf();
-        if (leaf != null) {
-            log.info("TLS certificate " + leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter());
-        }
-        return context;
+    private Site site() {
+        return site;
     }
 
     private static int blockingThreads() {
@@ -312,28 +217,61 @@ public final class CarbonServer {
     }
 
     /**
-     * SIGHUP: reopens the access log (after logrotate moved it), reads the error pages again, forgets the
-     * file cache (so a deploy is visible at once rather than within cache_revalidate_ms) and reloads the TLS
-     * certificate and key. A bad new certificate is reported and the old one stays in use.
+     * What a reload did: the keys it applied, and those it could not because they need a restart (they keep the
+     * values the server started with).
      */
-    public void reload() {
-        accessLog.reopen();
-        staticFiles.clearCache();
-        finisher.errorPages(ErrorPages.load(config.files().wwwPath()));
-        if (tlsContext != null) {
-            try {
-                tlsContext.reload();
-                X509Certificate leaf = tlsContext.currentLeaf();
-                log.info("TLS certificate reloaded" + (leaf != null ? ", valid until " + leaf.getNotAfter() : ""));
-            } catch (TlsException e) {
-                log.error("TLS reload failed, keeping the current certificate: " + e.getMessage(), null);
-            }
+    public record ReloadReport(List<String> applied, List<String> needRestart) {
+    }
+
+    /**
+     * SIGHUP: applies {@code next} to everything that needs no new socket, without closing a connection: the
+     * next request on every connection gets the new routes, headers, files, cache, compression, rate limits
+     * and access log; connections opened from now on get the new protocol limits, timeouts and certificate
+     * (open ones keep theirs, as with nginx's old workers). Even when nothing changed it reopens the access
+     * log, empties the file cache (a deploy is visible at once), re-reads the error pages and the certificate.
+     * A part that could not be rebuilt (a bad new certificate) is reported and the current one stays.
+     */
+    public synchronized ReloadReport reload(ServerConfig next) {
+        Site current = site;
+        List<String> changed = ConfigLoader.changedKeys(current.config, next);
+        List<String> needRestart = changed.stream().filter(RESTART_KEYS::contains).toList();
+        List<String> applied = changed.stream().filter(key -> !RESTART_KEYS.contains(key)).toList();
+        List<AutoCloseable> retired = new ArrayList<>();
+        site = current.next(next, retired);
+        NetworkConfig network = next.network();
+        gate.limits(network.maxConnections(), network.maxConnectionsPerIp(), next.http().sendTimeout().toNanos());
+        if (!retired.isEmpty()) {
+            workers.schedule(() -> retired.forEach(this::closeQuietly), RETIRE_AFTER_SECONDS, TimeUnit.SECONDS);
         }
+        return new ReloadReport(applied, needRestart);
+    }
+
+    /** Applies the running configuration again: reopens, empties and re-reads as {@link #reload(ServerConfig)}. */
+    public ReloadReport reload() {
+        return reload(site.config);
+    }
+
+    private void closeQuietly(AutoCloseable part) {
+        try {
+            part.close();
+        } catch (Exception e) {
+            log.warn("closing a part replaced by a reload failed: " + e);
+        }
+    }
+
+    /** The configuration requests are answered with now (the last one reloaded). */
+    public ServerConfig currentConfig() {
+        return site.config;
+    }
+
+    /** SIGUSR1 (logrotate's postrotate): closes and reopens the access log by its path. */
+    public void reopenLogs() {
+        site.accessLog.reopen();
     }
 
     /** The WebSocket service, or null when enable_websocket is off (for tests and diagnostics). */
     public WebSocketService webSockets() {
-        return websockets;
+        return site.websockets;
     }
 
     /** The open connections themselves (tests look at their sockets' options). */
@@ -354,15 +292,16 @@ public final class CarbonServer {
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
         }
-        if (websockets != null) {
+        Site current = site;
+        if (current.websockets != null) {
             // Close 1001 to every WebSocket (RFC 6455 §7.4.1), including those on HTTP/2 streams, which never
             // see the connection's drain event.
-            websockets.shutdown();
+            current.websockets.shutdown();
         }
         for (Channel connection : openConnections) {
             connection.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
         }
-        long deadline = System.nanoTime() + config.network().shutdownTimeout().toNanos();
+        long deadline = System.nanoTime() + current.config.network().shutdownTimeout().toNanos();
         while (!openConnections.isEmpty() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
@@ -388,11 +327,8 @@ public final class CarbonServer {
         if (blockingPool != null) {
             blockingPool.shutdownNow();
         }
-        if (staticFiles != null) {
-            staticFiles.close(); // frees the cached bytes now rather than at the next GC
-        }
-        if (accessLog != null) {
-            accessLog.close();
+        if (site != null) {
+            site.parts().forEach(this::closeQuietly);
         }
         listeners.clear();
     }

@@ -25,7 +25,7 @@ final class ConnectionGate {
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ConnectionLimiter limiter;
-    private final long sendTimeoutNanos;
+    private volatile long sendTimeoutNanos;
     private final List<Cidr> proxyProtocolFrom;
     private final ChannelGroup openConnections;
     private final ServerLog log;
@@ -45,6 +45,12 @@ final class ConnectionGate {
         this.limiter = limiter;
         this.openConnections = openConnections;
         this.log = log;
+    }
+
+    /** A reload's new max_connections, max_connections_per_ip and send_timeout, for the next connections. */
+    void limits(int maxConnections, int maxConnectionsPerIp, long sendTimeoutNanos) {
+        limiter.limits(maxConnections, maxConnectionsPerIp);
+        this.sendTimeoutNanos = sendTimeoutNanos;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 
 /**
  * The plain port's only answer when {@code redirect_to_https = true}: 301 to the same host, the HTTPS port and
@@ -15,18 +16,21 @@ import java.util.concurrent.CompletableFuture;
 final class HttpsRedirect implements HttpHandler {
 
     private final String fallbackHost;
-    private final String portSuffix;
+    private final IntSupplier httpsPort;
 
-    HttpsRedirect(String serverName, int httpsPort) {
+    /** @param httpsPort the bound HTTPS port (known only once it is bound, when https_port = 0) */
+    HttpsRedirect(String serverName, IntSupplier httpsPort) {
         this.fallbackHost = serverName.contains(":") && !serverName.startsWith("[") ? "[" + serverName + "]" : serverName;
-        this.portSuffix = httpsPort == 443 ? "" : ":" + httpsPort;
+        this.httpsPort = httpsPort;
     }
 
     @Override
     public CompletableFuture<Response> handle(Request request) {
         String target = "*".equals(request.target()) ? "/" : request.target();
         Response redirect = Response.of(HttpResponseStatus.MOVED_PERMANENTLY);
-        redirect.headers().set(HttpHeaderNames.LOCATION, "https://" + hostOf(request) + portSuffix + target);
+        int port = httpsPort.getAsInt();
+        redirect.headers().set(HttpHeaderNames.LOCATION,
+                "https://" + hostOf(request) + (port == 443 ? "" : ":" + port) + target);
         return CompletableFuture.completedFuture(redirect);
     }
 

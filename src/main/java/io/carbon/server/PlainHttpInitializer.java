@@ -2,6 +2,7 @@ package io.carbon.server;
 
 import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
+import io.carbon.config.ServerConfig;
 import io.carbon.http.Exchanges;
 import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
@@ -10,6 +11,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.util.AsciiString;
+
+import java.util.function.Supplier;
 
 /**
  * Builds the pipeline of a connection on the plain HTTP port, once the connection gate let it in: HTTP/1.1,
@@ -20,21 +23,22 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
     private static final AsciiString H2C = AsciiString.cached("h2c");
 
     private final ConnectionGate gate;
-    private final Exchanges exchanges;
-    private final HttpConfig http;
-    private final Http2Config http2;
+    private final Supplier<Site> site;
+    /** The current site's answers for this port, read per request. */
+    private final Supplier<Exchanges> exchanges;
+    private final boolean h2c;
     private final boolean extendedConnect;
 
     /**
-     * @param http2           HTTP/2 settings, or null when h2c is off
+     * @param site            what answers, as of the last reload; its protocol limits apply per connection
+     * @param h2c             HTTP/2 without TLS is on (enable_http2 and enable_h2c)
      * @param extendedConnect true when a route tunnels extended CONNECT (RFC 8441) on this port
      */
-    PlainHttpInitializer(ConnectionGate gate, Exchanges exchanges, HttpConfig http, Http2Config http2,
-                         boolean extendedConnect) {
+    PlainHttpInitializer(ConnectionGate gate, Supplier<Site> site, boolean h2c, boolean extendedConnect) {
         this.gate = gate;
-        this.exchanges = exchanges;
-        this.http = http;
-        this.http2 = http2;
+        this.site = site;
+        this.exchanges = () -> site.get().plainExchanges;
+        this.h2c = h2c;
         this.extendedConnect = extendedConnect;
     }
 
@@ -43,6 +47,9 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
         if (!gate.admit(channel, false)) {
             return;
         }
+        ServerConfig config = site.get().config;
+        HttpConfig http = config.http();
+        Http2Config http2 = h2c ? config.http2() : null;
         Http1Codec codec = new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize());
         Http1ConnectionHandler http1 = new Http1ConnectionHandler(exchanges, http, false);
         if (http2 == null) {

@@ -8,7 +8,6 @@ import io.carbon.http1.Http1Codec;
 import io.carbon.http1.Http1ConnectionHandler;
 import io.carbon.http2.Http2Branch;
 import io.carbon.logging.ServerLog;
-import io.carbon.tls.ReloadableSslContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -20,7 +19,7 @@ import io.netty.handler.ssl.SslHandler;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import java.io.IOException;
-import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Builds the pipeline of a connection on the TLS port: TLS (with the certificate current at accept time, so a
@@ -29,28 +28,26 @@ import java.time.Duration;
 final class TlsInitializer extends ChannelInitializer<Channel> {
 
     private final ConnectionGate gate;
-    private final ReloadableSslContext tls;
-    private final Exchanges exchanges;
-    private final HttpConfig http;
-    private final Http2Config http2;
+    private final Supplier<Site> site;
+    /** The current site's answers, read per request. */
+    private final Supplier<Exchanges> exchanges;
+    private final boolean http2On;
     private final ServerLog log;
     private final boolean extendedConnect;
-    private final Duration handshakeTimeout;
 
     /**
-     * @param http2      HTTP/2 settings, or null when HTTP/2 is off (ALPN then offers only http/1.1)
-     * @param extendedConnect  true when a route tunnels extended CONNECT (RFC 8441)
-     * @param handshakeTimeout {@code tls_handshake_timeout}
+     * @param site            what answers, as of the last reload: its certificate and protocol limits apply per
+     *                        connection
+     * @param http2On         HTTP/2 is on (ALPN offers h2; otherwise only http/1.1)
+     * @param extendedConnect true when a route tunnels extended CONNECT (RFC 8441)
      */
-    TlsInitializer(ConnectionGate gate, ReloadableSslContext tls, Exchanges exchanges, HttpConfig http,
-                   Http2Config http2, ServerLog log, boolean extendedConnect, Duration handshakeTimeout) {
-        this.handshakeTimeout = handshakeTimeout;
-        this.extendedConnect = extendedConnect;
+    TlsInitializer(ConnectionGate gate, Supplier<Site> site, boolean http2On, ServerLog log,
+                   boolean extendedConnect) {
         this.gate = gate;
-        this.tls = tls;
-        this.exchanges = exchanges;
-        this.http = http;
-        this.http2 = http2;
+        this.site = site;
+        this.exchanges = () -> site.get().exchanges;
+        this.http2On = http2On;
+        this.extendedConnect = extendedConnect;
         this.log = log;
     }
 
@@ -59,10 +56,12 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
         if (!gate.admit(channel, true)) {
             return;
         }
-        SslHandler ssl = tls.newHandler(channel.alloc());
+        Site current = site.get();
+        SslHandler ssl = current.tls.newHandler(channel.alloc());
         // A client that connects and never completes the handshake is held no longer than this.
-        ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
-        channel.pipeline().addLast("tls", ssl).addLast("alpn", new ProtocolSwitch());
+        ssl.setHandshakeTimeoutMillis(current.config.tls().handshakeTimeout().toMillis());
+        channel.pipeline().addLast("tls", ssl).addLast("alpn",
+                new ProtocolSwitch(current.config.http(), http2On ? current.config.http2() : null));
     }
 
     /**
@@ -72,8 +71,14 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
      */
     private final class ProtocolSwitch extends ApplicationProtocolNegotiationHandler {
 
-        ProtocolSwitch() {
+        private final HttpConfig http;
+        private final Http2Config http2;
+
+        /** @param http2 HTTP/2 settings, or null when HTTP/2 is off */
+        ProtocolSwitch(HttpConfig http, Http2Config http2) {
             super(ApplicationProtocolNames.HTTP_1_1);
+            this.http = http;
+            this.http2 = http2;
         }
 
         @Override

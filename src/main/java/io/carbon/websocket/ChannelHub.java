@@ -28,10 +28,11 @@ final class ChannelHub {
     private final AtomicInteger channelCount = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    private final int maxChannels;
-    private final int maxSubscribers;
-    private final int replayLimit;
-    private final int replayMaxBytes;
+    // Volatile, not final: a reload may change them (limits()); they apply to what joins afterwards.
+    private volatile int maxChannels;
+    private volatile int maxSubscribers;
+    private volatile int replayLimit;
+    private volatile int replayMaxBytes;
     private volatile boolean shutDown;
 
     /**
@@ -39,6 +40,14 @@ final class ChannelHub {
      * @param replayMaxBytes larger messages are delivered but not kept for replay
      */
     ChannelHub(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
+        this.maxChannels = maxChannels;
+        this.maxSubscribers = maxSubscribers;
+        this.replayLimit = replayLimit;
+        this.replayMaxBytes = replayMaxBytes;
+    }
+
+    /** New bounds from a reload: channels and subscribers already in stay; the next ones are counted against these. */
+    void limits(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
         this.maxChannels = maxChannels;
         this.maxSubscribers = maxSubscribers;
         this.replayLimit = replayLimit;

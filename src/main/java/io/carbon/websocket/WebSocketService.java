@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,14 +37,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WebSocketService {
 
     private final WebSocketConfig config;
+    private final ScheduledExecutorService timers;
     private final ClientBudget messages;
     private final WebSocketHandshake handshake;
     private final EndpointPaths paths;
-    private final ChannelHub hub;
-    private final DeflaterPool deflaters;
     private final ChannelHttpHandler httpHandler;
-    private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger open = new AtomicInteger();
+    /** What every configuration of this service shares: a reload keeps the channels and the open sessions. */
+    private final Shared shared;
+    private final ChannelHub hub;
+    private final Set<WebSocketSession> sessions;
+    private final AtomicInteger open;
     private final WebSocketSession.Registry registry = new WebSocketSession.Registry() {
         @Override
         public int opened(WebSocketSession session) {
@@ -54,7 +57,7 @@ public final class WebSocketService {
             }
             sessions.add(session);
             // Checked after joining the list: shutdown() either sees this session or we see its flag.
-            if (shutDown) {
+            if (shared.shutDown().get()) {
                 sessions.remove(session);
                 open.decrementAndGet();
                 return CloseCodes.GOING_AWAY;
@@ -69,7 +72,10 @@ public final class WebSocketService {
             }
         }
     };
-    private volatile boolean shutDown;
+
+    private record Shared(ChannelHub hub, DeflaterPool deflaters, Set<WebSocketSession> sessions, AtomicInteger open,
+                          AtomicBoolean shutDown) {
+    }
 
     /**
      * @param config the WebSocket keys
@@ -77,14 +83,35 @@ public final class WebSocketService {
      * @param messages each client's budget for WebSocket messages and channel publishes
      */
     public WebSocketService(WebSocketConfig config, ScheduledExecutorService timers, ClientBudget messages) {
+        this(config, timers, messages, new Shared(
+                new ChannelHub(config.maxChannels(), config.maxSubscribers(), config.sseReplay(),
+                        config.sseMaxPublishSize()),
+                new DeflaterPool(2 * Runtime.getRuntime().availableProcessors()),
+                ConcurrentHashMap.newKeySet(), new AtomicInteger(), new AtomicBoolean()));
+    }
+
+    private WebSocketService(WebSocketConfig config, ScheduledExecutorService timers, ClientBudget messages,
+                             Shared shared) {
         this.config = config;
+        this.timers = timers;
         this.messages = messages;
+        this.shared = shared;
+        this.hub = shared.hub();
+        this.sessions = shared.sessions();
+        this.open = shared.open();
         this.handshake = new WebSocketHandshake(config);
         this.paths = new EndpointPaths(config.echoPath(), config.channelsPath());
-        this.hub = new ChannelHub(config.maxChannels(), config.maxSubscribers(), config.sseReplay(),
-                config.sseMaxPublishSize());
-        this.deflaters = new DeflaterPool(2 * Runtime.getRuntime().availableProcessors());
         this.httpHandler = new ChannelHttpHandler(config, handshake, hub, timers, messages);
+    }
+
+    /**
+     * The service under new settings (a reload): the same channels, subscribers and open sessions, which keep
+     * the settings they were opened with; new handshakes, publishes and SSE streams get the new ones. The
+     * channel bounds apply to channels and subscribers that join from now on.
+     */
+    public WebSocketService reconfigured(WebSocketConfig next, ClientBudget nextMessages) {
+        hub.limits(next.maxChannels(), next.maxSubscribers(), next.sseReplay(), next.sseMaxPublishSize());
+        return new WebSocketService(next, timers, nextMessages, shared);
     }
 
     /**
@@ -131,7 +158,7 @@ public final class WebSocketService {
         if (!(result instanceof Accepted accepted)) {
             return result;
         }
-        if (shutDown) {
+        if (shared.shutDown().get()) {
             return rejected(ChannelHub.Refusal.SHUT_DOWN);
         }
         if (open.get() >= config.maxConnections()) {
@@ -164,7 +191,7 @@ public final class WebSocketService {
         pipeline.addLast("ws-frame-decoder", new FrameDecoder(config.maxMessageSize(), deflate != null));
         pipeline.addLast("ws-frame-encoder", new WebSocket13FrameEncoder(false)); // §5.1: servers never mask
         if (deflate != null) {
-            pipeline.addLast("ws-deflate", new MessageDeflater(deflaters, deflate.maxCompressedMessage()));
+            pipeline.addLast("ws-deflate", new MessageDeflater(shared.deflaters(), deflate.maxCompressedMessage()));
         }
         MessageHandler handler = accepted.endpoint() instanceof Endpoint.Channel channel
                 ? new ChannelMember(hub, channel.name(), config.queueSize())
@@ -218,11 +245,11 @@ public final class WebSocketService {
      * answers, or after {@code websocket_idle_timeout}), every SSE stream ends after what is queued.
      */
     public void shutdown() {
-        shutDown = true;
+        shared.shutDown().set(true);
         hub.shutdown();
         for (WebSocketSession session : sessions) {
             session.goAway(CloseCodes.GOING_AWAY, "server shutting down");
         }
-        deflaters.close();
+        shared.deflaters().close();
     }
 }

@@ -84,9 +84,9 @@ final class H2TestServer implements AutoCloseable {
                             ch.pipeline().addLast(source);
                             ch.pipeline().addLast(new HttpServerUpgradeHandler(source,
                                     protocol -> AsciiString.contentEquals("h2c", protocol)
-                                            ? Http2Branch.upgradeCodec(H2, HTTP, exchanges, false) : null, 65536));
+                                            ? Http2Branch.upgradeCodec(H2, HTTP, () -> exchanges, false) : null, 65536));
                         } else {
-                            Http2Branch.configure(ch.pipeline(), H2, HTTP, exchanges, false, false);
+                            Http2Branch.configure(ch.pipeline(), H2, HTTP, () -> exchanges, false, false);
                         }
                     }
                 })
