@@ -17,12 +17,13 @@ import java.util.Locale;
  * <pre>
  * {"time":"2026-11-21T21:55:48.123Z","remote":"127.0.0.1","method":"GET","target":"/a?b=1","protocol":"HTTP/1.1",
  *  "status":200,"request_bytes":0,"response_bytes":1234,"duration":0.003,"referer":null,"user_agent":"curl/8.5",
- *  "content_encoding":"gzip","cache_hit":true}
+ *  "content_encoding":"gzip","cache_hit":true,"tls":"TLSv1.3"}
  * </pre>
  * (one line in the file). {@code time} is when the exchange completed, ISO-8601 in UTC with milliseconds;
  * {@code remote} the client IP without port; {@code target} exactly as received; the byte counts are body
  * bytes received and actually written; {@code duration} is in seconds with millisecond precision (like the
- * combined format's last field); a header or value that is absent is {@code null}. {@code cut} is added
+ * combined format's last field); {@code tls} is the TLS version of the connection ({@code null} on plain
+ * HTTP); a header or value that is absent is {@code null}. {@code cut} is added
  * only when the exchange ended early: {@code client_gone}, {@code timeout}, {@code write_failed} or
  * {@code tunnel}. Cookies and Authorization are never logged.
  *
@@ -82,6 +83,8 @@ final class JsonFormat implements AccessLogFormat {
         line.appendAscii(",\"content_encoding\":");
         appendString(line, outcome.contentEncoding());
         line.appendAscii(outcome.cacheHit() ? ",\"cache_hit\":true" : ",\"cache_hit\":false");
+        line.appendAscii(",\"tls\":");
+        appendString(line, request.connection() == null ? null : request.connection().tlsProtocol());
         ExchangeOutcome.Cut cut = outcome.cut();
         if (cut != null && cut != ExchangeOutcome.Cut.NONE) {
             line.appendAscii(CUT_FIELDS[cut.ordinal()]);

@@ -67,6 +67,7 @@ class JsonFormatTest {
         h.set(HttpHeaderNames.COOKIE, "session=SECRET-COOKIE-VALUE");
         h.set(HttpHeaderNames.AUTHORIZATION, "Basic U0VDUkVULUFVVEg=");
         Request r = Request.of(HttpMethod.POST, "/a?b=1", h, HttpProtocol.HTTP_2, new InetSocketAddress("::1", 443), true);
+        r = r.withConnection(r.connection().withTls("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
 
         String text = line(r, new ExchangeOutcome(201, 42, 1234, 12_345_678_901L, "gzip", true, Cut.NONE));
 
@@ -74,7 +75,7 @@ class JsonFormatTest {
                 + "\"method\":\"POST\",\"target\":\"/a?b=1\",\"protocol\":\"HTTP/2.0\",\"status\":201,"
                 + "\"request_bytes\":42,\"response_bytes\":1234,\"duration\":12.345,"
                 + "\"referer\":\"http://ref.example/page\",\"user_agent\":\"Mozilla/5.0 (X11)\","
-                + "\"content_encoding\":\"gzip\",\"cache_hit\":true}");
+                + "\"content_encoding\":\"gzip\",\"cache_hit\":true,\"tls\":\"TLSv1.3\"}");
         assertThat(text).doesNotContain("SECRET-COOKIE-VALUE").doesNotContain("U0VDUkVULUFVVEg=");
         assertThat(Json.parse(text)).containsExactly(
                 entry("time", "2026-11-21T21:55:48.123Z"), entry("remote", "0:0:0:0:0:0:0:1"),
@@ -82,7 +83,7 @@ class JsonFormatTest {
                 entry("status", 201L), entry("request_bytes", 42L), entry("response_bytes", 1234L),
                 entry("duration", 12.345), entry("referer", "http://ref.example/page"),
                 entry("user_agent", "Mozilla/5.0 (X11)"), entry("content_encoding", "gzip"),
-                entry("cache_hit", true));
+                entry("cache_hit", true), entry("tls", "TLSv1.3"));
     }
 
     @Test
@@ -92,7 +93,7 @@ class JsonFormatTest {
         assertThat(fields).containsEntry("remote", null).containsEntry("method", null)
                 .containsEntry("target", null).containsEntry("protocol", null).containsEntry("referer", null)
                 .containsEntry("user_agent", null).containsEntry("content_encoding", null)
-                .containsEntry("cache_hit", false).containsEntry("response_bytes", 0L)
+                .containsEntry("cache_hit", false).containsEntry("tls", null).containsEntry("response_bytes", 0L)
                 .containsEntry("duration", 0.0).doesNotContainKey("cut");
 
         assertThat(Json.parse(line(AccessLogTest.request("/", AccessLogTest.headers("", "")), ok(0))))
@@ -111,7 +112,7 @@ class JsonFormatTest {
     void cutIsLastAndOnlyWhenTheExchangeEndedEarly(Cut cut) {
         String text = line(AccessLogTest.request("/", AccessLogTest.headers(null, null)), new ExchangeOutcome(200, 0, 10, 0, null, false, cut));
         String name = cut.name().toLowerCase(Locale.ROOT);
-        assertThat(text).endsWith(",\"cache_hit\":false,\"cut\":\"" + name + "\"}");
+        assertThat(text).endsWith(",\"cache_hit\":false,\"tls\":null,\"cut\":\"" + name + "\"}");
         assertThat(Json.parse(text)).containsEntry("cut", name);
     }
 
