@@ -39,9 +39,9 @@ import java.util.function.Supplier;
  *
  * <p>No method blocks the caller for long or throws: a datagram is queued on the notifier's own event loop and
  * sent from there, and the first failure (no such socket, permission denied, ...) is reported to {@code warn}
- * once; later failures are counted only in that they stay silent. systemd's own {@code sd_notify} can unset
- * {@code NOTIFY_SOCKET} so children do not inherit it; Java cannot change its environment, and Carbon starts
- * no children, so it stays.
+ * once; later ones are not logged, so a missing socket cannot flood the log. systemd's own {@code sd_notify}
+ * can unset {@code NOTIFY_SOCKET} so children do not inherit it; Java cannot change its environment, and
+ * Carbon starts no children, so it stays.
  */
 public final class SystemdNotifier implements AutoCloseable {
 
