@@ -109,9 +109,14 @@ public final class Main {
         }
         if (!config.running()) {
             err.println("carbon: running = false in the configuration; not starting");
+            // Under Type=notify an exit without READY=1 would be recorded as a failed start, not a decision.
+            try (SystemdNotifier systemd = SystemdNotifier.fromEnvironment(env, err::println)) {
+                systemd.ready("running = false in the configuration: not serving");
+                systemd.stopping();
+            }
             return EXIT_OK;
         }
-        return serve(loader, config, err, logOpened);
+        return serve(loader, config, env, err, logOpened);
     }
 
     private static int generateCertificate(ServerConfig config, PrintStream out, PrintStream err) {
@@ -150,7 +155,8 @@ public final class Main {
         return loader.fromSettings(Map.of());
     }
 
-    private static int serve(ConfigLoader loader, ServerConfig config, PrintStream err, Consumer<ServerLog> logOpened) {
+    private static int serve(ConfigLoader loader, ServerConfig config, Map<String, String> env, PrintStream err,
+                             Consumer<ServerLog> logOpened) {
         ServerLog log;
         try {
             log = ServerLog.open(config.logging());
@@ -161,6 +167,8 @@ public final class Main {
         // Before CarbonServer: each Netty class takes its logger from the factory when it is initialised and
         // keeps it, so a class first touched after this point logs into the server log.
         logOpened.accept(log);
+        // Before the start, so the watchdog's pings (WATCHDOG_USEC) cover it too.
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment(env, log::warn);
         CarbonServer server = new CarbonServer(config, log);
         log.info("Carbon " + version() + " starting (config " + (config.source() != null ? config.source() : "defaults") + ")");
         logEffectiveConfiguration(config, log);
@@ -168,14 +176,19 @@ public final class Main {
             server.start();
         } catch (IOException | RuntimeException e) {
             log.error("startup failed: " + e.getMessage(), null);
+            systemd.close(); // no READY=1: systemd sees the exit status
             log.close();
             return EXIT_CONFIG;
         }
         log.info(versions(config.network().useHttps()));
+        String serving = "serving " + String.join(", ", server.listening());
+        systemd.ready(serving);
         ConfigReload reload = new ConfigReload(loader, config.source(), server, log);
         CountDownLatch stopped = new CountDownLatch(1);
         Signals.install(
                 () -> {
+                    systemd.stopping();
+                    systemd.status("draining connections (up to shutdown_timeout)");
                     log.info("shutting down gracefully (a second signal stops at once)");
                     server.shutdown();
                     log.info("stopped");
@@ -183,7 +196,14 @@ public final class Main {
                 },
                 () -> {
                     log.info("SIGHUP: reloading the configuration");
-                    reload.reload();
+                    systemd.reloading();
+                    boolean applied = false;
+                    try {
+                        applied = reload.reload();
+                    } finally {
+                        systemd.ready(serving + (applied ? "; configuration reloaded"
+                                : "; reload FAILED, previous configuration kept (see the log)"));
+                    }
                 },
                 () -> {
                     log.info("SIGUSR1: reopening the log files");
@@ -194,6 +214,7 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        systemd.close();
         log.close();
         return EXIT_OK;
     }

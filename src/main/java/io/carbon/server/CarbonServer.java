@@ -56,6 +56,8 @@ public final class CarbonServer {
     private final ServerLog log;
     private final Transport transport = Transport.best();
     private final List<Channel> listeners = new ArrayList<>();
+    /** What {@link #start()} bound, as URLs: for the log and systemd's status line. */
+    private final List<String> urls = new ArrayList<>();
     private final ChannelGroup openConnections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
 
     private EventLoopGroup acceptor;
@@ -100,12 +102,14 @@ public final class CarbonServer {
             if (network.useHttps()) {
                 Channel secure = bind(TLS, network.httpsPort(),
                         new TlsInitializer(gate, this::site, http2, log, websockets));
+                urls.add("https://" + hostPort((InetSocketAddress) secure.localAddress()));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
                         + (http2 ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
             }
             boolean redirect = config.tls().redirectToHttps();
             Channel plain = bind(PLAIN, network.port(),
                     new PlainHttpInitializer(gate, this::site, h2c, !redirect && websockets));
+            urls.add(0, "http://" + hostPort((InetSocketAddress) plain.localAddress()));
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
                     + (redirect ? " (redirects to HTTPS)" : h2c ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
         } catch (IOException | TlsException | RuntimeException e) {
@@ -200,6 +204,11 @@ public final class CarbonServer {
     private static String hostPort(InetSocketAddress address) {
         String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** The listeners bound by {@link #start()}, as URLs ({@code http://0.0.0.0:8080}), plain first. */
+    public List<String> listening() {
+        return List.copyOf(urls);
     }
 
     /** The port the plain HTTP listener is bound to (useful with {@code port = 0}). */
