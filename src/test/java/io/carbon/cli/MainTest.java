@@ -98,4 +98,19 @@ class MainTest {
                     .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }
     }
+
+    @Test
+    void theStartupLogNeverShowsAValueOfAKeyNamedLikeASecret() {
+        assertThat(Main.redacted("cache_control = no-cache")).isEqualTo("cache_control = no-cache");
+        assertThat(Main.redacted("ssl_key_path = ssl/key.pem")).isEqualTo("ssl_key_path = ssl/key.pem");
+        assertThat(Main.redacted("acme_token = abc")).isEqualTo("acme_token = (redacted)");
+        assertThat(Main.redacted("ssl_key_passphrase = hunter2")).isEqualTo("ssl_key_passphrase = (redacted)");
+    }
+
+    @Test
+    void versionsNameCarbonNettyTheTlsLibraryAndJava() {
+        assertThat(Main.versions(false)).startsWith("versions: Carbon ").contains("Netty 4.2")
+                .contains("TLS library not loaded").contains("Java " + Runtime.version());
+        assertThat(Main.versions(true)).containsPattern("TLS library BoringSSL");
+    }
 }
