@@ -22,6 +22,7 @@ import io.carbon.ratelimit.TrustedProxies;
 import io.carbon.staticfiles.StaticFileHandler;
 import io.carbon.websocket.WebSocketService;
 import io.carbon.config.FileCacheConfig;
+import io.carbon.tls.CertificateFiles;
 import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
@@ -207,8 +208,9 @@ public final class CarbonServer {
                     + ": generated a SELF-SIGNED certificate for " + network.serverName()
                     + ", localhost, 127.0.0.1 and ::1. Browsers will warn; use a real certificate in production.");
         }
-        ReloadableSslContext context = ReloadableSslContext.load(network.sslCertPath(), network.sslKeyPath(),
-                config.tls(), offerH2, log::warn);
+        // Files named by their setting and its origin, so errors point at the line to fix, now and on reload.
+        ReloadableSslContext context = ReloadableSslContext.load(CertificateFiles.of(config), config.tls(), offerH2,
+                log::warn);
         X509Certificate leaf = context.currentLeaf();
         if (leaf != null) {
             log.info("TLS certificate " + leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter());

@@ -31,18 +31,16 @@ import java.util.function.Consumer;
  */
 public final class ReloadableSslContext {
 
-    private final Path certPath;
-    private final Path keyPath;
+    private final CertificateFiles files;
     private final TlsConfig tls;
     private final boolean offerH2;
     private final Consumer<String> warnings;
     private final SslProvider forcedProvider;
     private final AtomicReference<TlsContexts.Built> current;
 
-    private ReloadableSslContext(Path certPath, Path keyPath, TlsConfig tls, boolean offerH2,
+    private ReloadableSslContext(CertificateFiles files, TlsConfig tls, boolean offerH2,
                                  Consumer<String> warnings, SslProvider forcedProvider, TlsContexts.Built first) {
-        this.certPath = certPath;
-        this.keyPath = keyPath;
+        this.files = files;
         this.tls = tls;
         this.offerH2 = offerH2;
         this.warnings = warnings;
@@ -51,21 +49,33 @@ public final class ReloadableSslContext {
     }
 
     /**
-     * Loads the pair once; later {@link #reload()}s read the same paths again.
+     * Loads the pair once; later {@link #reload()}s read the same files again. Errors and warnings name each
+     * file by its setting (see {@link CertificateFiles}).
      *
      * @see TlsContexts#serverContext(Path, Path, TlsConfig, boolean, Consumer)
      */
+    public static ReloadableSslContext load(CertificateFiles files, TlsConfig tls, boolean offerH2,
+                                            Consumer<String> warnings) throws TlsException {
+        return load(files, tls, offerH2, warnings, null);
+    }
+
+    /** Files given by path alone: messages name the paths. */
     public static ReloadableSslContext load(Path cert, Path key, TlsConfig tls, boolean offerH2,
                                             Consumer<String> warnings) throws TlsException {
-        return load(cert, key, tls, offerH2, warnings, null);
+        return load(CertificateFiles.of(cert, key), tls, offerH2, warnings, null);
     }
 
     /** @param forcedProvider null to choose (OpenSSL when available); tests force {@link SslProvider#JDK} */
     static ReloadableSslContext load(Path cert, Path key, TlsConfig tls, boolean offerH2,
                                      Consumer<String> warnings, SslProvider forcedProvider) throws TlsException {
-        TlsContexts.Built first = TlsContexts.build(cert, key, tls, offerH2, warnings, forcedProvider,
+        return load(CertificateFiles.of(cert, key), tls, offerH2, warnings, forcedProvider);
+    }
+
+    static ReloadableSslContext load(CertificateFiles files, TlsConfig tls, boolean offerH2,
+                                     Consumer<String> warnings, SslProvider forcedProvider) throws TlsException {
+        TlsContexts.Built first = TlsContexts.build(files, tls, offerH2, warnings, forcedProvider,
                 Clock.systemUTC());
-        return new ReloadableSslContext(cert, key, tls, offerH2, warnings, forcedProvider, first);
+        return new ReloadableSslContext(files, tls, offerH2, warnings, forcedProvider, first);
     }
 
     /** A handler for a new connection, from the current context. The caller owns (and closes) the channel. */
@@ -93,7 +103,7 @@ public final class ReloadableSslContext {
      *                      has to log the message
      */
     public synchronized void reload() throws TlsException {
-        TlsContexts.Built next = TlsContexts.build(certPath, keyPath, tls, offerH2, warnings, forcedProvider,
+        TlsContexts.Built next = TlsContexts.build(files, tls, offerH2, warnings, forcedProvider,
                 Clock.systemUTC());
         // The previous context is dropped, not released: see the class comment.
         current.set(next);

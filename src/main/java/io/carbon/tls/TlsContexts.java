@@ -63,7 +63,7 @@ public final class TlsContexts {
      */
     public static SslContext serverContext(Path certChain, Path key, TlsConfig tls, boolean offerH2,
                                            Consumer<String> warnings) throws TlsException {
-        return build(certChain, key, tls, offerH2, warnings, null, Clock.systemUTC()).context();
+        return build(CertificateFiles.of(certChain, key), tls, offerH2, warnings, null, Clock.systemUTC()).context();
     }
 
     /**
@@ -73,17 +73,46 @@ public final class TlsContexts {
     record Built(SslContext context, X509Certificate leaf, TicketKeys ticketKeys) {
     }
 
+    /** A key and the chain it signs for, leaf first: the files as read and checked, before the TLS stack. */
+    record Pair(PrivateKey key, X509Certificate[] chain) {
+        X509Certificate leaf() {
+            return chain[0];
+        }
+    }
+
     /**
+     * Everything the server does with the files, in the order it does it at start and on reload: read the
+     * pair, warn about its validity period, build the context.
+     *
      * @param forcedProvider null to choose (OpenSSL when it loaded), or a provider for tests
      * @param clock          for the validity warnings
      */
-    static Built build(Path certChain, Path keyFile, TlsConfig tls, boolean offerH2, Consumer<String> warnings,
+    static Built build(CertificateFiles files, TlsConfig tls, boolean offerH2, Consumer<String> warnings,
                        SslProvider forcedProvider, Clock clock) throws TlsException {
-        PrivateKey key = PemFiles.readKey(keyFile);
-        X509Certificate[] chain = CertificateChecks.arrange(key, PemFiles.readChain(certChain), keyFile, certChain,
-                warnings);
-        CertificateChecks.warnAboutValidity(chain[0], certChain, clock, warnings);
+        Pair pair = readPair(files, warnings);
+        CertificateChecks.Validity validity = CertificateChecks.validity(pair.leaf(), files.certName(), clock);
+        if (validity != null) {
+            warnings.accept(validity.message());
+        }
+        return context(pair, files, tls, offerH2, warnings, forcedProvider);
+    }
 
+    /**
+     * Reads and checks both files: readable, PEM, unencrypted key, the key signs for a certificate of the file,
+     * the chain in order (put right with a warning).
+     */
+    static Pair readPair(CertificateFiles files, Consumer<String> warnings) throws TlsException {
+        PrivateKey key = PemFiles.readKey(files.key(), files.keyName());
+        X509Certificate[] chain = CertificateChecks.arrange(key, PemFiles.readChain(files.cert(), files.certName()),
+                files, warnings);
+        return new Pair(key, chain);
+    }
+
+    /** The server context for a checked pair, exactly as the server builds it. */
+    static Built context(Pair pair, CertificateFiles files, TlsConfig tls, boolean offerH2,
+                         Consumer<String> warnings, SslProvider forcedProvider) throws TlsException {
+        PrivateKey key = pair.key();
+        X509Certificate[] chain = pair.chain();
         SslProvider provider = forcedProvider != null ? forcedProvider : chooseProvider(warnings);
         List<String> alpn = offerH2
                 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
@@ -116,8 +145,8 @@ public final class TlsContexts {
                     : null;
             return new Built(context, chain[0], tickets);
         } catch (SSLException | RuntimeException e) {
-            throw new TlsException(certChain + ", " + keyFile + ": the TLS library refused the certificate "
-                    + "or key: " + PemFiles.reason(e), e);
+            throw new TlsException(files.certName() + ", " + files.keyName() + ": the TLS library refused the "
+                    + "certificate or key: " + PemFiles.reason(e), e);
         }
     }
 

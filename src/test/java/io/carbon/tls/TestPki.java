@@ -34,11 +34,11 @@ import java.time.Instant;
 import java.util.Date;
 
 /** Test certificates made on the fly: a CA, an intermediate, leaves; keys written as PKCS#8, PKCS#1 or SEC1. */
-final class TestPki {
+public final class TestPki {
 
     /** A certificate and its key pair. */
-    record Issued(KeyPair keys, X509Certificate cert) {
-        PrivateKey key() {
+    public record Issued(KeyPair keys, X509Certificate cert) {
+        public PrivateKey key() {
             return keys.getPrivate();
         }
     }
@@ -48,36 +48,36 @@ final class TestPki {
     private TestPki() {
     }
 
-    static KeyPair rsa() throws Exception {
+    public static KeyPair rsa() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         return generator.generateKeyPair();
     }
 
-    static KeyPair ec() throws Exception {
+    public static KeyPair ec() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         return generator.generateKeyPair();
     }
 
-    static Issued ca(String name) throws Exception {
+    public static Issued ca(String name) throws Exception {
         KeyPair keys = ec();
         return new Issued(keys, issue("CN=" + name, keys, "CN=" + name, keys.getPrivate(), now().minus(Duration.ofDays(1)),
                 now().plus(Duration.ofDays(3650)), true));
     }
 
-    static Issued intermediate(Issued ca, String name) throws Exception {
+    public static Issued intermediate(Issued ca, String name) throws Exception {
         KeyPair keys = ec();
         return new Issued(keys, issue("CN=" + name, keys, ca.cert().getSubjectX500Principal().getName(), ca.key(),
                 now().minus(Duration.ofDays(1)), now().plus(Duration.ofDays(1000)), true));
     }
 
-    static Issued leaf(Issued issuer, KeyPair keys, Instant notBefore, Instant notAfter) throws Exception {
+    public static Issued leaf(Issued issuer, KeyPair keys, Instant notBefore, Instant notAfter) throws Exception {
         return new Issued(keys, issue("CN=localhost", keys, issuer.cert().getSubjectX500Principal().getName(),
                 issuer.key(), notBefore, notAfter, false));
     }
 
-    static Issued leaf(Issued issuer, KeyPair keys) throws Exception {
+    public static Issued leaf(Issued issuer, KeyPair keys) throws Exception {
         return leaf(issuer, keys, now().minus(Duration.ofDays(1)), now().plus(Duration.ofDays(90)));
     }
 
@@ -97,11 +97,11 @@ final class TestPki {
                 builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(algorithm).build(issuerKey)));
     }
 
-    static Instant now() {
+    public static Instant now() {
         return Instant.now();
     }
 
-    static Path writeCerts(Path file, X509Certificate... chain) throws Exception {
+    public static Path writeCerts(Path file, X509Certificate... chain) throws Exception {
         StringWriter text = new StringWriter();
         try (PemWriter writer = new PemWriter(text)) {
             for (X509Certificate certificate : chain) {
@@ -112,7 +112,7 @@ final class TestPki {
     }
 
     /** {@code BEGIN PRIVATE KEY}. */
-    static Path writePkcs8(Path file, PrivateKey key) throws Exception {
+    public static Path writePkcs8(Path file, PrivateKey key) throws Exception {
         StringWriter text = new StringWriter();
         try (PemWriter writer = new PemWriter(text)) {
             writer.writeObject(new PemObject("PRIVATE KEY", key.getEncoded()));
@@ -121,7 +121,7 @@ final class TestPki {
     }
 
     /** {@code BEGIN RSA PRIVATE KEY} (PKCS#1) for RSA, {@code BEGIN EC PRIVATE KEY} (SEC1) for EC. */
-    static Path writeTraditional(Path file, PrivateKey key) throws Exception {
+    public static Path writeTraditional(Path file, PrivateKey key) throws Exception {
         StringWriter text = new StringWriter();
         if (key.getAlgorithm().equals("EC")) {
             // As OpenSSL writes it: the curve inside the ECPrivateKey (RFC 5915 §3); BouncyCastle's writer drops
@@ -142,7 +142,7 @@ final class TestPki {
     }
 
     /** OpenSSL's legacy encrypted PEM ({@code Proc-Type: 4,ENCRYPTED}). */
-    static Path writeEncrypted(Path file, PrivateKey key) throws Exception {
+    public static Path writeEncrypted(Path file, PrivateKey key) throws Exception {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
             writer.writeObject(key, new JcePEMEncryptorBuilder("AES-128-CBC")
@@ -151,14 +151,14 @@ final class TestPki {
         return write(file, text.toString());
     }
 
-    static Path write(Path file, String text) throws Exception {
+    public static Path write(Path file, String text) throws Exception {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, text, StandardCharsets.US_ASCII);
         return file;
     }
 
     /** A client context trusting only {@code anchor}. */
-    static SSLContext clientTrusting(X509Certificate anchor) throws Exception {
+    public static SSLContext clientTrusting(X509Certificate anchor) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setCertificateEntry("anchor", anchor);
