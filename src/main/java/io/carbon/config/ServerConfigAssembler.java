@@ -156,7 +156,8 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.HSTS_PRELOAD),
                 get(ConfigKeys.TLS_SESSION_CACHE_SIZE),
                 get(ConfigKeys.TLS_SESSION_TIMEOUT),
-                get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+                get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT),
+                get(ConfigKeys.SSL_STAPLING));
         Http2Config http2 = new Http2Config(
                 get(ConfigKeys.ENABLE_H2C),
                 get(ConfigKeys.HTTP2_MAX_CONCURRENT_STREAMS),

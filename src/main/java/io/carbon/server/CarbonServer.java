@@ -26,6 +26,7 @@ import io.carbon.tls.CertificateFiles;
 import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
+import io.carbon.tls.TlsLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -210,7 +211,22 @@ public final class CarbonServer {
         }
         // Files named by their setting and its origin, so errors point at the line to fix, now and on reload.
         ReloadableSslContext context = ReloadableSslContext.load(CertificateFiles.of(config), config.tls(), offerH2,
-                log::warn);
+                new TlsLog() {
+                    @Override
+                    public void info(String message) {
+                        log.info(message);
+                    }
+
+                    @Override
+                    public void warn(String message) {
+                        log.warn(message);
+                    }
+
+                    @Override
+                    public void error(String message) {
+                        log.error(message, null);
+                    }
+                });
         X509Certificate leaf = context.currentLeaf();
         if (leaf != null) {
             log.info("TLS certificate " + leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter());
@@ -392,6 +408,9 @@ public final class CarbonServer {
         }
         if (staticFiles != null) {
             staticFiles.close(); // frees the cached bytes now rather than at the next GC
+        }
+        if (tlsContext != null) {
+            tlsContext.close(); // stops OCSP stapling's fetches
         }
         if (accessLog != null) {
             accessLog.close();

@@ -4,6 +4,8 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -81,8 +83,20 @@ public final class TestPki {
         return leaf(issuer, keys, now().minus(Duration.ofDays(1)), now().plus(Duration.ofDays(90)));
     }
 
+    /** A leaf whose Authority Information Access names {@code ocspUrl} as its OCSP responder. */
+    public static Issued leafWithOcsp(Issued issuer, KeyPair keys, String ocspUrl) throws Exception {
+        return new Issued(keys, issue("CN=localhost", keys, issuer.cert().getSubjectX500Principal().getName(),
+                issuer.key(), now().minus(Duration.ofDays(1)), now().plus(Duration.ofDays(90)), false, ocspUrl));
+    }
+
     private static X509Certificate issue(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
                                          Instant notBefore, Instant notAfter, boolean ca) throws Exception {
+        return issue(subject, subjectKeys, issuer, issuerKey, notBefore, notAfter, ca, null);
+    }
+
+    private static X509Certificate issue(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
+                                         Instant notBefore, Instant notAfter, boolean ca, String ocspUrl)
+            throws Exception {
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuer),
                 new BigInteger(64, RANDOM).add(BigInteger.ONE), Date.from(notBefore), Date.from(notAfter),
                 new X500Name(subject), subjectKeys.getPublic());
@@ -91,6 +105,10 @@ public final class TestPki {
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[]{
                     new GeneralName(GeneralName.dNSName, "localhost"),
                     new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+        }
+        if (ocspUrl != null) {
+            builder.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(
+                    AccessDescription.id_ad_ocsp, new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrl)));
         }
         String algorithm = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
         return new JcaX509CertificateConverter().getCertificate(
