@@ -101,6 +101,14 @@ public final class Main {
             for (String line : ConfigLoader.describe(config)) {
                 out.println(line);
             }
+            try {
+                // What start would load, loaded the same way: a pair start would refuse fails here too.
+                io.carbon.tls.CertificateCheck.run(config, java.time.Clock.systemUTC(), out::println,
+                        warning -> err.println("carbon: warning: " + warning));
+            } catch (TlsException e) {
+                err.println("carbon: " + e.getMessage());
+                return EXIT_CONFIG;
+            }
             out.println("configuration OK");
             return EXIT_OK;
         }

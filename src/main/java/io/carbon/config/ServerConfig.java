@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param compression     content coding of responses
  * @param websocket       WebSocket endpoints, channels and the SSE bridge (used when {@code enableWebsocket})
  * @param rateLimit       the per-client request rate limit
+ * @param provenance      where each setting came from, for messages about a value found bad after loading
+ *                        (a certificate that cannot be used)
  */
 public record ServerConfig(
         Path source,
@@ -35,7 +37,8 @@ public record ServerConfig(
         FileCacheConfig cache,
         CompressionConfig compression,
         WebSocketConfig websocket,
-        RateLimitConfig rateLimit) {
+        RateLimitConfig rateLimit,
+        Provenance provenance) {
 
     public ServerConfig {
         Objects.requireNonNull(network, "network");
@@ -48,5 +51,15 @@ public record ServerConfig(
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(websocket, "websocket");
         Objects.requireNonNull(rateLimit, "rateLimit");
+        Objects.requireNonNull(provenance, "provenance");
+    }
+
+    /** A config assembled in code, whose settings have no known origin. */
+    public ServerConfig(Path source, NetworkConfig network, HttpConfig http, FilesConfig files, LoggingConfig logging,
+                        boolean enableWebsocket, boolean running, TlsConfig tls, Http2Config http2,
+                        FileCacheConfig cache, CompressionConfig compression, WebSocketConfig websocket,
+                        RateLimitConfig rateLimit) {
+        this(source, network, http, files, logging, enableWebsocket, running, tls, http2, cache, compression,
+                websocket, rateLimit, Provenance.UNKNOWN);
     }
 }

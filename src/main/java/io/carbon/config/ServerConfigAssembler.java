@@ -13,6 +13,8 @@ final class ServerConfigAssembler {
 
     private final Map<String, Object> values = new HashMap<>();
     private final Map<String, Origin> origins = new HashMap<>();
+    /** Only the keys that were set (file, environment or code), for {@link Provenance}. */
+    private final Map<String, Origin> set = new HashMap<>();
 
     private ServerConfigAssembler() {
     }
@@ -36,6 +38,9 @@ final class ServerConfigAssembler {
         try {
             values.put(key.name(), key.type().parse(raw));
             origins.put(key.name(), origin);
+            if (setting != null) {
+                set.put(key.name(), origin);
+            }
         } catch (InvalidValueException e) {
             String detail = setting == null
                     ? e.getMessage() + " (this is the default; set " + key.name() + " to change it)"
@@ -151,7 +156,8 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.HSTS_PRELOAD),
                 get(ConfigKeys.TLS_SESSION_CACHE_SIZE),
                 get(ConfigKeys.TLS_SESSION_TIMEOUT),
-                get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+                get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT),
+                get(ConfigKeys.SSL_STAPLING));
         Http2Config http2 = new Http2Config(
                 get(ConfigKeys.ENABLE_H2C),
                 get(ConfigKeys.HTTP2_MAX_CONCURRENT_STREAMS),
@@ -188,6 +194,6 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.PROXY_PROTOCOL));
         return new ServerConfig(source, network, http, files, logging,
                 get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
-                rateLimit);
+                rateLimit, Provenance.of(set));
     }
 }

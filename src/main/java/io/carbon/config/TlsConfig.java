@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param sessionCacheSize      {@code tls_session_cache_size}: TLS sessions kept for resumption
  * @param sessionTimeout        {@code tls_session_timeout}: how long a session (or ticket) can be resumed
  * @param handshakeTimeout      {@code tls_handshake_timeout}: a TLS handshake not done by then is closed
+ * @param stapling              {@code ssl_stapling}: staple the certificate's OCSP response (RFC 6066 §8) when
+ *                              the certificate names a responder
  */
 public record TlsConfig(
         boolean redirectToHttps,
@@ -20,7 +22,8 @@ public record TlsConfig(
         boolean hstsPreload,
         int sessionCacheSize,
         Duration sessionTimeout,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        boolean stapling) {
 
     /** The Strict-Transport-Security value, or the empty string when HSTS is off. */
     public String hstsHeader() {

@@ -18,9 +18,11 @@ import io.carbon.ratelimit.RateLimitDecorator;
 import io.carbon.ratelimit.RequestRateLimiter;
 import io.carbon.ratelimit.TrustedProxies;
 import io.carbon.staticfiles.StaticFileHandler;
+import io.carbon.tls.CertificateFiles;
 import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
+import io.carbon.tls.TlsLog;
 import io.carbon.websocket.WebSocketService;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.internal.PlatformDependent;
@@ -113,6 +115,10 @@ final class Site {
      * still using them are done. A certificate that fails to load keeps the current one, and says so.
      */
     Site next(ServerConfig next, List<AutoCloseable> retired) {
+        ReloadableSslContext certificate = reloadTls(next);
+        if (certificate != tls) {
+            retired.add(tls); // stops its OCSP fetches; handshakes under way keep their engines
+        }
         ServerLog log = context.log();
         StaticFileHandler files = staticFiles;
         if (Objects.equals(config.files(), next.files()) && Objects.equals(config.cache(), next.cache())
@@ -141,7 +147,7 @@ final class Site {
             log2 = AccessLog.open(next.logging(), log);
             retired.add(accessLog);
         }
-        return new Site(context, next, finisher(next), files, sockets, limit, budget, log2, reloadTls(next));
+        return new Site(context, next, finisher(next), files, sockets, limit, budget, log2, certificate);
     }
 
     private static boolean sameAccessLog(ServerConfig a, ServerConfig b) {
@@ -176,7 +182,8 @@ final class Site {
     /** The TLS keys that shape the SSL context itself (the others only change headers or timers). */
     private static boolean sameContextSettings(ServerConfig a, ServerConfig b) {
         return a.tls().sessionCacheSize() == b.tls().sessionCacheSize()
-                && a.tls().sessionTimeout().equals(b.tls().sessionTimeout());
+                && a.tls().sessionTimeout().equals(b.tls().sessionTimeout())
+                && a.tls().stapling() == b.tls().stapling();
     }
 
     /**
@@ -192,8 +199,24 @@ final class Site {
                     + ": generated a SELF-SIGNED certificate for " + network.serverName()
                     + ", localhost, 127.0.0.1 and ::1. Browsers will warn; use a real certificate in production.");
         }
-        ReloadableSslContext context = ReloadableSslContext.load(network.sslCertPath(), network.sslKeyPath(),
-                config.tls(), offerH2, log::warn);
+        // Files named by their setting and its origin, so errors point at the line to fix, now and on reload.
+        ReloadableSslContext context = ReloadableSslContext.load(CertificateFiles.of(config), config.tls(), offerH2,
+                new TlsLog() {
+                    @Override
+                    public void info(String message) {
+                        log.info(message);
+                    }
+
+                    @Override
+                    public void warn(String message) {
+                        log.warn(message);
+                    }
+
+                    @Override
+                    public void error(String message) {
+                        log.error(message, null);
+                    }
+                });
         X509Certificate leaf = context.currentLeaf();
         if (leaf != null) {
             log.info("TLS certificate " + leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter());
@@ -279,6 +302,9 @@ final class Site {
         List<AutoCloseable> parts = new ArrayList<>();
         parts.add(staticFiles::close); // frees the cached bytes now rather than at the next GC
         parts.add(accessLog);
+        if (tls != null) {
+            parts.add(tls); // stops OCSP stapling's fetches
+        }
         return parts;
     }
 }

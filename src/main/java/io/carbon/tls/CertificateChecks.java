@@ -1,6 +1,5 @@
 package io.carbon.tls;
 
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -35,7 +34,7 @@ final class CertificateChecks {
      *
      * @throws TlsException when the key signs for none of the certificates
      */
-    static X509Certificate[] arrange(PrivateKey key, X509Certificate[] chain, Path keyFile, Path certFile,
+    static X509Certificate[] arrange(PrivateKey key, X509Certificate[] chain, CertificateFiles files,
                                      Consumer<String> warnings) throws TlsException {
         int leafIndex = -1;
         for (int i = 0; i < chain.length && leafIndex < 0; i++) {
@@ -44,14 +43,14 @@ final class CertificateChecks {
             }
         }
         if (leafIndex < 0) {
-            throw new TlsException(keyFile + ": the private key does not match the certificate in " + certFile
-                    + " (" + subject(chain[0]) + ")");
+            throw new TlsException(files.keyName() + ": the private key does not match the certificate in "
+                    + files.cert() + " (" + subject(chain[0]) + ")");
         }
         List<X509Certificate> remaining = new ArrayList<>(Arrays.asList(chain));
         List<X509Certificate> ordered = new ArrayList<>();
         ordered.add(remaining.remove(leafIndex));
         if (leafIndex != 0) {
-            warnings.accept(certFile + ": the server's certificate (" + subject(ordered.get(0)) + ") is number "
+            warnings.accept(files.certName() + ": the server's certificate (" + subject(ordered.get(0)) + ") is number "
                     + (leafIndex + 1) + " in the file, it should be first; sending it first");
         }
         for (X509Certificate last = ordered.get(0); !isSelfIssued(last); ) {
@@ -70,12 +69,12 @@ final class CertificateChecks {
             last = issuer;
         }
         for (X509Certificate stray : remaining) {
-            warnings.accept(certFile + ": certificate " + (indexOf(chain, stray) + 1) + " (" + subject(stray)
+            warnings.accept(files.certName() + ": certificate " + (indexOf(chain, stray) + 1) + " (" + subject(stray)
                     + ") did not issue any other certificate in the chain and is not sent");
         }
         X509Certificate[] result = ordered.toArray(new X509Certificate[0]);
         if (leafIndex == 0 && remaining.isEmpty() && !Arrays.equals(result, chain)) {
-            warnings.accept(certFile + ": the intermediate certificates are out of order (each should be followed "
+            warnings.accept(files.certName() + ": the intermediate certificates are out of order (each should be followed "
                     + "by its issuer); sending them in the right order");
         }
         return result;
@@ -128,22 +127,45 @@ final class CertificateChecks {
         }
     }
 
-    /** Warnings, not errors: an expired certificate still lets the operator reach the server to fix it. */
-    static void warnAboutValidity(X509Certificate leaf, Path certFile, Clock clock, Consumer<String> warnings) {
+    /** What is wrong with a certificate's validity period, if anything, and the message saying so. */
+    record Validity(Problem problem, String message) {
+    }
+
+    /** Ordered by severity. */
+    enum Problem {
+        /** Past notAfter: every client refuses it. */
+        EXPIRED,
+        /** Before notBefore: usually a wrong clock, here or at the CA. */
+        NOT_YET_VALID,
+        /** Within {@link #EXPIRY_WARNING} of notAfter: renewal is probably failing. */
+        EXPIRES_SOON
+    }
+
+    /**
+     * The leaf's validity problem at {@code clock}'s time, or null when there is none. At start and on reload
+     * each is only a warning (an expired certificate still lets the operator reach the server to fix it);
+     * {@code --check} refuses {@link Problem#EXPIRED}.
+     *
+     * @param certName how to name the file (see {@link CertificateFiles})
+     */
+    static Validity validity(X509Certificate leaf, String certName, Clock clock) {
         Instant now = clock.instant();
         Instant notBefore = leaf.getNotBefore().toInstant();
         Instant notAfter = leaf.getNotAfter().toInstant();
         if (now.isAfter(notAfter)) {
-            warnings.accept(certFile + ": the certificate (" + subject(leaf) + ") expired on " + notAfter
-                    + "; clients will refuse it until it is renewed");
-        } else if (now.isBefore(notBefore)) {
-            warnings.accept(certFile + ": the certificate (" + subject(leaf) + ") is not valid before "
-                    + notBefore + "; check the system clock");
-        } else if (now.plus(EXPIRY_WARNING).isAfter(notAfter)) {
-            long days = Duration.between(now, notAfter).toDays();
-            warnings.accept(certFile + ": the certificate (" + subject(leaf) + ") expires on " + notAfter
-                    + " (in " + days + (days == 1 ? " day" : " days") + "); renew it");
+            return new Validity(Problem.EXPIRED, certName + ": the certificate (" + subject(leaf) + ") expired on "
+                    + notAfter + "; clients will refuse it until it is renewed");
         }
+        if (now.isBefore(notBefore)) {
+            return new Validity(Problem.NOT_YET_VALID, certName + ": the certificate (" + subject(leaf)
+                    + ") is not valid before " + notBefore + "; check the system clock");
+        }
+        if (now.plus(EXPIRY_WARNING).isAfter(notAfter)) {
+            long days = Duration.between(now, notAfter).toDays();
+            return new Validity(Problem.EXPIRES_SOON, certName + ": the certificate (" + subject(leaf)
+                    + ") expires on " + notAfter + " (in " + days + (days == 1 ? " day" : " days") + "); renew it");
+        }
+        return null;
     }
 
     static String subject(X509Certificate certificate) {

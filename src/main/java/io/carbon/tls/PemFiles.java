@@ -27,7 +27,8 @@ import java.util.List;
 
 /**
  * Reads PEM certificate chains and private keys into JCA objects, turning every failure into a
- * {@link TlsException} that names the file.
+ * {@link TlsException} whose message starts with the file's name as the caller gives it (the setting that
+ * named the file, see {@link CertificateFiles}).
  *
  * <p>We parse ourselves rather than hand the files to Netty because Netty's PEM reader only understands
  * PKCS#8 keys, while certbot, older OpenSSL and most CAs' tooling write PKCS#1 ({@code RSA PRIVATE KEY}) or
@@ -39,8 +40,8 @@ final class PemFiles {
     }
 
     /** Every {@code CERTIFICATE} block of the file, in file order (leaf first, by convention, RFC 8446 §4.4.2). */
-    static X509Certificate[] readChain(Path file) throws TlsException {
-        String text = readText(file);
+    static X509Certificate[] readChain(Path file, String name) throws TlsException {
+        String text = readText(file, name);
         List<X509Certificate> chain = new ArrayList<>();
         CertificateFactory factory;
         try {
@@ -60,17 +61,17 @@ final class PemFiles {
                     chain.add((X509Certificate) factory.generateCertificate(
                             new ByteArrayInputStream(pem.getContent())));
                 } catch (CertificateException e) {
-                    throw new TlsException(file + ": PEM block " + block
+                    throw new TlsException(name + ": PEM block " + block
                             + " (CERTIFICATE) is not a valid X.509 certificate: " + reason(e), e);
                 }
             }
         } catch (IOException | RuntimeException e) {
             // Bad base64 surfaces as BouncyCastle's DecoderException (unchecked), a missing END line as IOException.
-            throw new TlsException(file + ": not a valid PEM file (" + reason(e)
+            throw new TlsException(name + ": not a valid PEM file (" + reason(e)
                     + "); expected -----BEGIN CERTIFICATE----- blocks", e);
         }
         if (chain.isEmpty()) {
-            throw new TlsException(file + ": no certificate found; expected one or more "
+            throw new TlsException(name + ": no certificate found; expected one or more "
                     + "-----BEGIN CERTIFICATE----- blocks, the server's certificate first"
                     + (block == 0 ? notPemHint(text) : ""));
         }
@@ -78,8 +79,8 @@ final class PemFiles {
     }
 
     /** The first private key in the file: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted. */
-    static PrivateKey readKey(Path file) throws TlsException {
-        String text = readText(file);
+    static PrivateKey readKey(Path file, String name) throws TlsException {
+        String text = readText(file, name);
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         boolean sawBlock = false;
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
@@ -87,7 +88,7 @@ final class PemFiles {
                 sawBlock = true;
                 if (object instanceof PEMEncryptedKeyPair || object instanceof PKCS8EncryptedPrivateKeyInfo) {
                     // The server starts unattended (systemd), so there is nobody to type a passphrase.
-                    throw new TlsException(file + ": encrypted private keys are not supported; decrypt with "
+                    throw new TlsException(name + ": encrypted private keys are not supported; decrypt with "
                             + "openssl pkey -in " + file + " -out <new file> and protect it with file permissions");
                 }
                 if (object instanceof PEMKeyPair pair) {
@@ -99,30 +100,30 @@ final class PemFiles {
                 // Certificates, public keys, "EC PARAMETERS" (openssl ecparam -genkey writes one): skip.
             }
         } catch (PEMException e) {
-            throw new TlsException(file + ": the private key cannot be decoded (" + reason(e)
+            throw new TlsException(name + ": the private key cannot be decoded (" + reason(e)
                     + "); expected an unencrypted PKCS#8, PKCS#1 RSA or SEC1 EC key", e);
         } catch (IOException | RuntimeException e) {
             // PEMParser reports bad base64 or a missing END line as IOException, and some malformed
             // structures as IllegalArgumentException/ClassCastException.
-            throw new TlsException(file + ": not a valid PEM file (" + reason(e)
+            throw new TlsException(name + ": not a valid PEM file (" + reason(e)
                     + "); expected -----BEGIN PRIVATE KEY----- (or RSA / EC PRIVATE KEY)", e);
         }
-        throw new TlsException(file + ": no private key found; expected -----BEGIN PRIVATE KEY-----, "
+        throw new TlsException(name + ": no private key found; expected -----BEGIN PRIVATE KEY-----, "
                 + "-----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY-----"
                 + (sawBlock ? "" : notPemHint(text)));
     }
 
-    private static String readText(Path file) throws TlsException {
+    private static String readText(Path file, String name) throws TlsException {
         try {
             // ISO-8859-1 maps every byte, so binary garbage reaches the PEM reader and gets a PEM-shaped error.
             return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         } catch (NoSuchFileException e) {
-            throw new TlsException(file + ": cannot read: no such file", e);
+            throw new TlsException(name + ": cannot read: no such file", e);
         } catch (AccessDeniedException e) {
-            throw new TlsException(file + ": cannot read: permission denied (the server runs as user "
+            throw new TlsException(name + ": cannot read: permission denied (the server runs as user "
                     + System.getProperty("user.name") + ")", e);
         } catch (IOException e) {
-            throw new TlsException(file + ": cannot read: " + reason(e), e);
+            throw new TlsException(name + ": cannot read: " + reason(e), e);
         }
     }
 

@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 
 import javax.net.ssl.SSLException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -63,28 +64,59 @@ public final class TlsContexts {
      */
     public static SslContext serverContext(Path certChain, Path key, TlsConfig tls, boolean offerH2,
                                            Consumer<String> warnings) throws TlsException {
-        return build(certChain, key, tls, offerH2, warnings, null, Clock.systemUTC()).context();
+        return build(CertificateFiles.of(certChain, key), tls, offerH2, warnings, null, Clock.systemUTC()).context();
     }
 
     /**
      * The context, the leaf it serves, and its ticket keys (null for the JDK provider, which issues and
      * rotates its own tickets).
      */
-    record Built(SslContext context, X509Certificate leaf, TicketKeys ticketKeys) {
+    record Built(SslContext context, X509Certificate leaf, TicketKeys ticketKeys, X509Certificate issuer,
+                 URI ocspResponder) {
+    }
+
+    /** A key and the chain it signs for, leaf first: the files as read and checked, before the TLS stack. */
+    record Pair(PrivateKey key, X509Certificate[] chain) {
+        X509Certificate leaf() {
+            return chain[0];
+        }
     }
 
     /**
+     * Everything the server does with the files, in the order it does it at start and on reload: read the
+     * pair, warn about its validity period, build the context.
+     *
      * @param forcedProvider null to choose (OpenSSL when it loaded), or a provider for tests
      * @param clock          for the validity warnings
      */
-    static Built build(Path certChain, Path keyFile, TlsConfig tls, boolean offerH2, Consumer<String> warnings,
+    static Built build(CertificateFiles files, TlsConfig tls, boolean offerH2, Consumer<String> warnings,
                        SslProvider forcedProvider, Clock clock) throws TlsException {
-        PrivateKey key = PemFiles.readKey(keyFile);
-        X509Certificate[] chain = CertificateChecks.arrange(key, PemFiles.readChain(certChain), keyFile, certChain,
-                warnings);
-        CertificateChecks.warnAboutValidity(chain[0], certChain, clock, warnings);
+        Pair pair = readPair(files, warnings);
+        CertificateChecks.Validity validity = CertificateChecks.validity(pair.leaf(), files.certName(), clock);
+        if (validity != null) {
+            warnings.accept(validity.message());
+        }
+        return context(pair, files, tls, offerH2, warnings, forcedProvider);
+    }
 
+    /**
+     * Reads and checks both files: readable, PEM, unencrypted key, the key signs for a certificate of the file,
+     * the chain in order (put right with a warning).
+     */
+    static Pair readPair(CertificateFiles files, Consumer<String> warnings) throws TlsException {
+        PrivateKey key = PemFiles.readKey(files.key(), files.keyName());
+        X509Certificate[] chain = CertificateChecks.arrange(key, PemFiles.readChain(files.cert(), files.certName()),
+                files, warnings);
+        return new Pair(key, chain);
+    }
+
+    /** The server context for a checked pair, exactly as the server builds it. */
+    static Built context(Pair pair, CertificateFiles files, TlsConfig tls, boolean offerH2,
+                         Consumer<String> warnings, SslProvider forcedProvider) throws TlsException {
+        PrivateKey key = pair.key();
+        X509Certificate[] chain = pair.chain();
         SslProvider provider = forcedProvider != null ? forcedProvider : chooseProvider(warnings);
+        URI ocspResponder = ocspResponder(chain, files, tls, provider, warnings);
         List<String> alpn = offerH2
                 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                 : List.of(ApplicationProtocolNames.HTTP_1_1);
@@ -107,6 +139,8 @@ public final class TlsContexts {
                     // OpenSSL cache is switched off below; the JDK one cannot be, so it keeps one session.
                     .sessionCacheSize(Math.max(1, tls.sessionCacheSize()))
                     .sessionTimeout(Math.max(1, tls.sessionTimeout().toSeconds()))
+                    // Only with a responder to ask: the engines then accept a response to staple.
+                    .enableOcsp(ocspResponder != null)
                     .build();
             if (tls.sessionCacheSize() == 0 && context instanceof OpenSslServerContext openSsl) {
                 openSsl.sessionContext().setSessionCacheEnabled(false);
@@ -114,11 +148,39 @@ public final class TlsContexts {
             TicketKeys tickets = context instanceof OpenSslServerContext openSsl
                     ? new TicketKeys(openSsl, tls.sessionTimeout(), System::nanoTime)
                     : null;
-            return new Built(context, chain[0], tickets);
+            return new Built(context, chain[0], tickets, chain.length > 1 ? chain[1] : null, ocspResponder);
         } catch (SSLException | RuntimeException e) {
-            throw new TlsException(certChain + ", " + keyFile + ": the TLS library refused the certificate "
-                    + "or key: " + PemFiles.reason(e), e);
+            throw new TlsException(files.certName() + ", " + files.keyName() + ": the TLS library refused the "
+                    + "certificate or key: " + PemFiles.reason(e), e);
         }
+    }
+
+    /**
+     * The OCSP responder to fetch a staple from, or null: {@code ssl_stapling} off, a certificate naming no
+     * responder (then nothing is ever fetched), no BoringSSL, or no issuer in the file (a request names the
+     * issuer's key, RFC 6960 §4.1.1).
+     */
+    private static URI ocspResponder(X509Certificate[] chain, CertificateFiles files, TlsConfig tls,
+                                     SslProvider provider, Consumer<String> warnings) {
+        if (!tls.stapling()) {
+            return null;
+        }
+        URI responder = OcspStapler.responder(chain[0]);
+        if (responder == null) {
+            return null;
+        }
+        if (provider != SslProvider.OPENSSL || !OpenSsl.isOcspSupported()) {
+            warnings.accept(files.certName() + ": OCSP stapling needs BoringSSL (netty-tcnative), which is not in "
+                    + "use; handshakes go without a staple");
+            return null;
+        }
+        if (chain.length < 2) {
+            warnings.accept(files.certName() + ": the certificate names an OCSP responder (" + responder
+                    + ") but the file does not hold its issuer, which an OCSP request must name; not stapling "
+                    + "(put the intermediate certificate after the server's, as in fullchain.pem)");
+            return null;
+        }
+        return responder;
     }
 
     private static SslProvider chooseProvider(Consumer<String> warnings) {

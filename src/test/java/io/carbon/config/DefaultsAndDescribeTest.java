@@ -49,7 +49,7 @@ class DefaultsAndDescribeTest {
         assertThat(c.enableWebsocket()).isFalse();
         assertThat(c.running()).isTrue();
         assertThat(c.tls()).isEqualTo(new TlsConfig(false, 0, false, false, 20480, Duration.ofMinutes(5),
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10), true));
         assertThat(c.tls().hstsHeader()).isEmpty();
         assertThat(c.http2()).isEqualTo(new Http2Config(true, 256, 1 << 20, 16 << 20, 16384, 200,
                 Duration.ofSeconds(30)));
@@ -152,6 +152,7 @@ class DefaultsAndDescribeTest {
                 "tls_session_cache_size = 20480",
                 "tls_session_timeout = 5m",
                 "tls_handshake_timeout = 10s",
+                "ssl_stapling = true",
                 "enable_h2c = true",
                 "http2_max_concurrent_streams = 256",
                 "http2_initial_window_size = 1MiB",

@@ -118,4 +118,21 @@ class ReloadableSslContextTest {
         }
         // The leak detector extension checks after the class that nothing was left unreleased.
     }
+
+    @Test
+    void aFailedReloadNamesTheSettingAsStartDoes() throws Exception {
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        TestPki.Issued first = install(cert, key);
+        CertificateFiles files = new CertificateFiles(cert, key, "server.conf:3: ssl_cert_path = " + cert,
+                "environment CARBON_SSL_KEY_PATH: ssl_key_path = " + key);
+        ReloadableSslContext tls = ReloadableSslContext.load(files, TlsContextsTest.TLS, true, warnings::add);
+        TestPki.writePkcs8(key, TestPki.ec().getPrivate());
+        assertThatThrownBy(tls::reload).isInstanceOf(TlsException.class)
+                .hasMessageStartingWith("environment CARBON_SSL_KEY_PATH: ssl_key_path = " + key
+                        + ": the private key does not match the certificate in " + cert);
+        TestPki.write(cert, "garbage\n");
+        assertThatThrownBy(tls::reload).hasMessageStartingWith("server.conf:3: ssl_cert_path = " + cert + ": ");
+        assertThat(tls.currentLeaf()).isEqualTo(first.cert());
+    }
 }

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TlsContextsTest {
 
     static final TlsConfig TLS = new TlsConfig(false, 0, false, false, 1024, Duration.ofMinutes(5),
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10), true);
 
     static EventLoopGroup group;
     static TestPki.Issued ca;
