@@ -6,6 +6,7 @@ import io.carbon.config.RateLimitConfig;
 import io.carbon.config.ServerConfig;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.ErrorPages;
+import io.carbon.http.ExchangeListener;
 import io.carbon.http.Exchanges;
 import io.carbon.http.ResponseFinisher;
 import io.carbon.http.BodyPolicy;
@@ -15,6 +16,9 @@ import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
 import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
+import io.carbon.metrics.AdminRoutes;
+import io.carbon.metrics.Metrics;
+import io.carbon.metrics.Readiness;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.carbon.ratelimit.RateLimitDecorator;
 import io.carbon.ratelimit.RequestRateLimiter;
@@ -81,6 +85,14 @@ public final class CarbonServer {
     /** Null when rate_limit_requests is 0. */
     private RateLimitDecorator rateLimit;
 
+    // The admin listener (admin_port): health, readiness and metrics. See startAdmin().
+    /** Null when admin_port is 0: then nothing is counted either. */
+    private Metrics metrics;
+    private final Readiness readiness = new Readiness();
+    private final ChannelGroup adminConnections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
+    private Channel adminListener;
+    private int adminPort;
+
     public CarbonServer(ServerConfig config, ServerLog log) {
         this.config = config;
         this.log = log;
@@ -108,11 +120,12 @@ public final class CarbonServer {
         websockets = config.enableWebsocket() ? new WebSocketService(config.websocket(), workers, messageBudget()) : null;
         rateLimit = config.rateLimit().enabled()
                 ? new RateLimitDecorator(new RequestRateLimiter(config.rateLimit(), System::nanoTime), log::warn) : null;
+        metrics = newMetrics();
         Exchanges exchanges = exchanges(routes());
         ConnectionGate gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log,
                 config.http().sendTimeout().toNanos(),
-                config.rateLimit().proxyProtocol() ? config.rateLimit().trustedProxies() : null);
+                config.rateLimit().proxyProtocol() ? config.rateLimit().trustedProxies() : null, metrics);
         Http2Config http2 = network.enableHttp2() ? config.http2() : null;
         Http2Config h2c = http2 != null && http2.enableH2c() ? http2 : null;
 
@@ -135,6 +148,7 @@ public final class CarbonServer {
                     config.http(), h2c, !redirect && websockets != null));
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
                     + (redirect ? " (redirects to HTTPS)" : h2c != null ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
+            startAdmin();
         } catch (IOException | TlsException | RuntimeException e) {
             shutdownNow();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
@@ -190,7 +204,8 @@ public final class CarbonServer {
     }
 
     private Exchanges exchanges(RouteTable routes) {
-        return new Exchanges(routes, finisher, accessLog,
+        ExchangeListener listener = metrics == null ? accessLog : ExchangeListener.all(List.of(accessLog, metrics));
+        return new Exchanges(routes, finisher, listener,
                 (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(),
                         failure), config.http().maxBodySize(), new TrustedProxies(config.rateLimit().trustedProxies()));
     }
@@ -331,6 +346,81 @@ public final class CarbonServer {
         }
     }
 
+    // ---- the admin listener: health, readiness, metrics ----------------------------------------------------
+
+    /** Connections the admin listener takes at once: scrapers and probes, not the public. */
+    private static final int ADMIN_MAX_CONNECTIONS = 64;
+
+    /**
+     * The metrics every exchange, connection and TLS handshake is counted in, wired to the features' own
+     * numbers; null when admin_port is 0 (nobody could read them, so nothing is counted).
+     */
+    private Metrics newMetrics() {
+        if (!config.network().adminEnabled()) {
+            return null;
+        }
+        Metrics made = new Metrics();
+        StaticFileHandler files = staticFiles;
+        made.fileCache(files::cacheHits, files::cacheMisses, files::cacheEvictions, files::cacheBytesNow,
+                files::cacheEntries);
+        RateLimitDecorator limiter = rateLimit;
+        made.rateLimit(limiter != null ? limiter::refused : () -> 0);
+        WebSocketService ws = websockets;
+        if (ws != null) {
+            made.webSockets(ws::openSessions, ws::messagesReceived, ws::messagesSent, ws::sseSubscribers, ws::channels);
+        }
+        return made;
+    }
+
+    /**
+     * Binds admin_address:admin_port, after the other listeners (so their errors come first), and marks the
+     * server ready. Plain HTTP/1.1 through the same initializer, limits, timeouts and error answers as the
+     * plain port, but with a gate of its own (ADMIN_MAX_CONNECTIONS; no PROXY protocol, as scrapers and probes
+     * connect directly; not in the count of connections that graceful shutdown waits for), no rate limit, no
+     * h2c, no WebSocket, and no listener: scrapes and probes come every few seconds, forever, and would bury
+     * the access log's requests and skew the request metrics (Caddy does not log its admin API either).
+     * The listener stays open through the drain, so /readyz can say "draining"; shutdownNow() closes it.
+     */
+    private void startAdmin() throws IOException {
+        NetworkConfig network = config.network();
+        if (metrics == null) {
+            readiness.ready();
+            return;
+        }
+        RouteTable.Builder table = RouteTable.builder();
+        AdminRoutes.routes(metrics, readiness).forEach(table::route);
+        Exchanges admin = new Exchanges(table.build(), finisher, ExchangeListener.NONE,
+                (request, failure) -> log.error("admin handler failed on " + request.method() + " "
+                        + request.target(), failure), config.http().maxBodySize());
+        ConnectionGate gate = new ConnectionGate(new ConnectionLimiter(ADMIN_MAX_CONNECTIONS, 0), adminConnections,
+                log, config.http().sendTimeout().toNanos(), null);
+        InetSocketAddress address = new InetSocketAddress(network.adminAddress(), network.adminPort());
+        try {
+            adminListener = bootstrap(acceptor != null ? acceptor : workers, workers,
+                    new PlainHttpInitializer(gate, admin, config.http(), null, false))
+                    .bind(address).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new IOException("cannot listen on " + hostPort(address) + " (admin_port): " + e.getMessage(), e);
+        }
+        adminPort = ((InetSocketAddress) adminListener.localAddress()).getPort();
+        log.info("admin listening on http://" + hostPort((InetSocketAddress) adminListener.localAddress())
+                + " (/healthz, /readyz, /metrics)");
+        readiness.ready();
+    }
+
+    /** Closes the admin listener and its connections: the very end of a shutdown. */
+    private void stopAdmin() {
+        if (adminListener != null) {
+            adminListener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        adminConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
+
+    /** The admin listener's port, or 0 when admin_port is 0 (for tests). */
+    public int adminPort() {
+        return adminPort;
+    }
+
     /** The WebSocket service, or null when enable_websocket is off (for tests and diagnostics). */
     public WebSocketService webSockets() {
         return websockets;
@@ -351,6 +441,7 @@ public final class CarbonServer {
      * close what is left, drain the access log.
      */
     public void shutdown() {
+        readiness.draining(); // first: load balancers stop sending while the listeners close and requests finish
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
         }
@@ -380,6 +471,7 @@ public final class CarbonServer {
     /** Closes everything at once. */
     private void shutdownNow() {
         openConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        stopAdmin();
         for (EventLoopGroup group : new EventLoopGroup[] {acceptor, workers}) {
             if (group != null) {
                 group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

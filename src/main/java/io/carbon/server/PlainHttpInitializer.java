@@ -50,14 +50,20 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
             return;
         }
         http1.upgradesToH2c(() -> new HttpServerUpgradeHandler(codec,
-                protocol -> AsciiString.contentEquals(H2C, protocol)
-                        ? Http2Branch.upgradeCodec(http2, http, exchanges, extendedConnect) : null,
+                protocol -> {
+                    if (!AsciiString.contentEquals(H2C, protocol)) {
+                        return null;
+                    }
+                    gate.negotiated(channel, true);
+                    return Http2Branch.upgradeCodec(http2, http, exchanges, extendedConnect);
+                },
                 // The upgrade request's body must be buffered whole; GET/HEAD bodies are small or absent.
                 (int) Math.min(http.maxBodySize(), 64 * 1024)));
         channel.pipeline()
                 .addLast("h2c-prior-knowledge", new H2cPriorKnowledge(ctx -> {
                     ctx.pipeline().remove(codec);
                     ctx.pipeline().remove(http1);
+                    gate.negotiated(ctx.channel(), true);
                     Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false, extendedConnect);
                 }))
                 .addLast("http1-codec", codec)

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Carbon's WebSocket feature, one per server (built by {@code CarbonServer} when {@code enable_websocket} is on):
@@ -68,7 +69,19 @@ public final class WebSocketService {
                 open.decrementAndGet();
             }
         }
+
+        @Override
+        public void received() {
+            received.increment();
+        }
+
+        @Override
+        public void sent() {
+            sent.increment();
+        }
     };
+    private final LongAdder received = new LongAdder();
+    private final LongAdder sent = new LongAdder();
     private volatile boolean shutDown;
 
     /**
@@ -196,6 +209,21 @@ public final class WebSocketService {
     /** WebSocket sessions open now. */
     public int openSessions() {
         return open.get();
+    }
+
+    /** Complete WebSocket messages received since start. */
+    public long messagesReceived() {
+        return received.sum();
+    }
+
+    /** WebSocket messages sent since start (echoes and channel deliveries). */
+    public long messagesSent() {
+        return sent.sum();
+    }
+
+    /** Server-Sent Events streams subscribed to a channel now. */
+    public int sseSubscribers() {
+        return hub.sseSubscribers();
     }
 
     /** Channels with at least one subscriber. */
