@@ -255,6 +255,19 @@ class MetricsEndToEndTest {
     }
 
     @Test
+    void sseSubscribersAreCountedWhileSubscribed() throws Exception {
+        HttpResponse<InputStream> stream = plain.send(HttpRequest.newBuilder(server.uri("/ws/channels/news"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        Exposition subscribed = Poll.until("one SSE subscriber", () -> scrape(server),
+                now -> now.value("carbon_sse_subscribers") == 1);
+        assertThat(subscribed.value("carbon_channels")).isEqualTo(1);
+        stream.body().close(); // the client leaves: the stream ends and unsubscribes
+        Poll.until("no SSE subscriber", () -> scrape(server),
+                now -> now.value("carbon_sse_subscribers") == 0 && now.value("carbon_channels") == 0);
+    }
+
+    @Test
     void plainTextOnTheTlsPortIsAFailedHandshake() throws Exception {
         Exposition before = scrape(server);
         try (Socket socket = new Socket("127.0.0.1", server.server().httpsPort())) {
