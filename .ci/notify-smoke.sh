@@ -18,6 +18,7 @@ www_path = $work/www
 log_file = $work/log/server.log
 access_log = $work/log/access.log
 cache_control = public, max-age=60
+admin_port = 0
 CONF
 
 python3 - "$work/notify.sock" >"$work/datagrams" <<'PY' &

@@ -40,6 +40,10 @@ final class ConfigKeys {
     static final Key<Duration> SHUTDOWN_TIMEOUT = new Key<>("shutdown_timeout", "10s",
             ValueTypes.duration(Duration.ZERO, ONE_DAY),
             "time in-flight responses get to finish on shutdown", c -> c.network().shutdownTimeout());
+    static final Key<Integer> ADMIN_PORT = new Key<>("admin_port", "9180", ValueTypes.integer(0, 65535),
+            "admin listener (plain HTTP/1.1): /healthz, /readyz, /metrics; 0 = off", c -> c.network().adminPort());
+    static final Key<String> ADMIN_ADDRESS = new Key<>("admin_address", "127.0.0.1", ValueTypes.ipAddress(),
+            "IP address the admin listener binds", c -> c.network().adminAddress());
     static final Key<Path> WWW_PATH = new Key<>("www_path", "www", ValueTypes.existingDirectory(),
             "document root; must be an existing directory", c -> c.files().wwwPath());
     static final Key<Path> SSL_CERT_PATH = new Key<>("ssl_cert_path", "ssl/cert/cert.pem", ValueTypes.path(),
@@ -280,7 +284,7 @@ final class ConfigKeys {
             PORT, USE_HTTPS, HTTPS_PORT, SERVER_NAME, ENABLE_HTTP2, ENABLE_WEBSOCKET, MAX_THREADS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, RATE_LIMIT_BURST,
             RATE_LIMIT_ALLOWLIST, RATE_LIMIT_IPV6_PREFIX, RATE_LIMIT_MAX_TRACKED, RATE_LIMIT_MESSAGES, RATE_LIMIT_MESSAGE_BURST,
-            TRUSTED_PROXIES, PROXY_PROTOCOL, SHUTDOWN_TIMEOUT, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
+            TRUSTED_PROXIES, PROXY_PROTOCOL, SHUTDOWN_TIMEOUT, ADMIN_PORT, ADMIN_ADDRESS, WWW_PATH, SSL_CERT_PATH, SSL_KEY_PATH,
             LOG_FILE, ACCESS_LOG, ACCESS_LOG_FORMAT, ACCESS_LOG_QUEUE, VERBOSE, RUNNING, KEEP_ALIVE_TIMEOUT, HEADER_TIMEOUT,
             SEND_TIMEOUT,
             MAX_REQUEST_LINE, MAX_HEADER_SIZE, MAX_BODY_SIZE, MAX_PIPELINED_REQUESTS,

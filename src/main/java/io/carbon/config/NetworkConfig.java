@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param shutdownTimeout    {@code shutdown_timeout}: how long in-flight responses may take to finish on shutdown
  * @param sslCertPath        {@code ssl_cert_path}: PEM certificate chain for {@code https_port}, absolute
  * @param sslKeyPath         {@code ssl_key_path}: PEM private key for {@code https_port}, absolute
+ * @param adminAddress       {@code admin_address}: the IP address literal the admin listener binds
+ * @param adminPort          {@code admin_port}: the admin listener's port (health, readiness, metrics); 0 = off
  */
 public record NetworkConfig(
         String serverName,
@@ -29,7 +31,14 @@ public record NetworkConfig(
         int maxConnectionsPerIp,
         Duration shutdownTimeout,
         Path sslCertPath,
-        Path sslKeyPath) {
+        Path sslKeyPath,
+        String adminAddress,
+        int adminPort) {
+
+    /** True when the admin listener is to be bound ({@code admin_port} is not 0). */
+    public boolean adminEnabled() {
+        return adminPort != 0;
+    }
 
     public NetworkConfig {
         // 0 in the file means "one worker per core"; resolving it here means no consumer ever sees 0 and

@@ -61,6 +61,12 @@ final class ServerConfigAssembler {
             throw origins.get(ConfigKeys.REDIRECT_TO_HTTPS.name()).error(ConfigKeys.REDIRECT_TO_HTTPS.name(),
                     "needs use_https = true: there is no HTTPS port to redirect to");
         }
+        int admin = get(ConfigKeys.ADMIN_PORT);
+        if (admin != 0 && (admin == port || (get(ConfigKeys.USE_HTTPS) && admin == httpsPort))) {
+            throw origins.get(ConfigKeys.ADMIN_PORT.name()).error(ConfigKeys.ADMIN_PORT.name(),
+                    "is the same as " + (admin == port ? "port" : "https_port") + " (" + admin
+                            + "), expected a port of its own (or 0 = off)");
+        }
         crossCheckWebSocket();
     }
 
@@ -106,7 +112,9 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.MAX_CONNECTIONS_PER_IP),
                 get(ConfigKeys.SHUTDOWN_TIMEOUT),
                 get(ConfigKeys.SSL_CERT_PATH),
-                get(ConfigKeys.SSL_KEY_PATH));
+                get(ConfigKeys.SSL_KEY_PATH),
+                get(ConfigKeys.ADMIN_ADDRESS),
+                get(ConfigKeys.ADMIN_PORT));
         SecurityHeadersConfig headers = new SecurityHeadersConfig(
                 get(ConfigKeys.SECURITY_HEADERS),
                 get(ConfigKeys.X_CONTENT_TYPE_OPTIONS),

@@ -525,6 +525,32 @@ final class ValueTypes {
         };
     }
 
+    /**
+     * An IP address literal, IPv4 or IPv6 (brackets are stripped), never a name: the admin listener's address is
+     * checked here rather than resolved when binding, so a typo cannot expose it on an unexpected interface.
+     */
+    static ValueType<String> ipAddress() {
+        return new ValueType<>() {
+            @Override
+            public String parse(String raw) throws InvalidValueException {
+                String host = raw;
+                if (host.length() >= 2 && host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+                    throw new InvalidValueException("expected an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, 0.0.0.0),"
+                            + " got " + Quoting.show(raw));
+                }
+                return host;
+            }
+
+            @Override
+            public String format(String value) {
+                return value;
+            }
+        };
+    }
+
     private static Path resolve(String raw) throws InvalidValueException {
         try {
             // Relative paths are relative to the working directory, as in the original Carbon; Path.of("")

@@ -11,6 +11,7 @@ import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +28,8 @@ public final class RateLimitDecorator implements Decorator {
     private final RequestRateLimiter limiter;
     private final Consumer<String> warnings;
     private final String policy;
+    /** Requests answered 429, since start (for metrics). */
+    private final LongAdder refused = new LongAdder();
 
     /** @param warnings the server log's warnings */
     public RateLimitDecorator(RequestRateLimiter limiter, Consumer<String> warnings) {
@@ -47,6 +50,7 @@ public final class RateLimitDecorator implements Decorator {
             if (verdict.allowed()) {
                 return next.handle(request);
             }
+            refused.increment();
             if (verdict.refusalsToLog() > 0) {
                 RateLimitConfig config = limiter.config();
                 warnings.accept("rate limited " + client.getAddress().getHostAddress() + ": "
@@ -56,6 +60,11 @@ public final class RateLimitDecorator implements Decorator {
             }
             return CompletableFuture.completedFuture(tooManyRequests(verdict));
         };
+    }
+
+    /** Requests refused with 429 since start. */
+    public long refused() {
+        return refused.sum();
     }
 
     private Response tooManyRequests(RequestRateLimiter.Verdict verdict) {

@@ -4,7 +4,11 @@ import io.carbon.config.ConfigLoader;
 import io.carbon.config.NetworkConfig;
 import io.carbon.config.ServerConfig;
 import io.carbon.http.DrainEvent;
+import io.carbon.http.RouteTable;
 import io.carbon.logging.ServerLog;
+import io.carbon.metrics.AdminRoutes;
+import io.carbon.metrics.Metrics;
+import io.carbon.metrics.Readiness;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.carbon.tls.TlsException;
 import io.carbon.websocket.WebSocketService;
@@ -46,7 +50,7 @@ public final class CarbonServer {
      */
     public static final Set<String> RESTART_KEYS = Set.of("port", "https_port", "use_https", "server_name",
             "enable_http2", "enable_h2c", "enable_websocket", "max_threads", "redirect_to_https", "proxy_protocol",
-            "running");
+            "running", "admin_port", "admin_address");
 
     /** Parts replaced by a reload are closed this long after, once the requests still using them are done. */
     private static final long RETIRE_AFTER_SECONDS = 60;
@@ -66,6 +70,13 @@ public final class CarbonServer {
     private ConnectionGate gate;
     /** What answers requests, swapped whole by a reload; listeners read it per connection and per request. */
     private volatile Site site;
+    // The admin listener (admin_port): health, readiness and metrics. See startAdmin().
+    /** Null when admin_port is 0: then nothing is counted either. */
+    private Metrics metrics;
+    private final Readiness readiness = new Readiness();
+    private final ChannelGroup adminConnections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
+    private Channel adminListener;
+    private int adminPort;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
     private final int[] boundPorts = new int[2];
     private static final int PLAIN = 0;
@@ -89,16 +100,17 @@ public final class CarbonServer {
         blockingPool = new ThreadPoolExecutor(blockingThreads(), blockingThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(BLOCKING_QUEUE), new DefaultThreadFactory("carbon-blocking", true));
         blockingPool.allowCoreThreadTimeOut(true);
+        metrics = newMetrics();
         gate = new ConnectionGate(
                 new ConnectionLimiter(network.maxConnections(), network.maxConnectionsPerIp()), openConnections, log,
                 config.http().sendTimeout().toNanos(),
-                config.rateLimit().proxyProtocol() ? config.rateLimit().trustedProxies() : null);
+                config.rateLimit().proxyProtocol() ? config.rateLimit().trustedProxies() : null, metrics);
         boolean http2 = network.enableHttp2();
         boolean h2c = http2 && config.http2().enableH2c();
         boolean websockets = config.enableWebsocket();
 
         try {
-            site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort), config);
+            site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort, metrics), config);
             if (network.useHttps()) {
                 Channel secure = bind(TLS, network.httpsPort(),
                         new TlsInitializer(gate, this::site, http2, log, websockets));
@@ -108,10 +120,12 @@ public final class CarbonServer {
             }
             boolean redirect = config.tls().redirectToHttps();
             Channel plain = bind(PLAIN, network.port(),
-                    new PlainHttpInitializer(gate, this::site, h2c, !redirect && websockets));
+                    new PlainHttpInitializer(gate, this::site, current -> current.plainExchanges, h2c,
+                            !redirect && websockets));
             urls.add(0, "http://" + hostPort((InetSocketAddress) plain.localAddress()));
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
                     + (redirect ? " (redirects to HTTPS)" : h2c ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
+            startAdmin();
         } catch (IOException | TlsException | RuntimeException e) {
             shutdownNow();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
@@ -278,6 +292,82 @@ public final class CarbonServer {
         site.accessLog.reopen();
     }
 
+    // ---- the admin listener: health, readiness, metrics ----------------------------------------------------
+
+    /** Connections the admin listener takes at once: scrapers and probes, not the public. */
+    private static final int ADMIN_MAX_CONNECTIONS = 64;
+
+    /**
+     * The metrics every exchange, connection and TLS handshake is counted in, wired to the current site's
+     * features (read at scrape time, so a reload's new cache or rate limiter is what is read; their counters
+     * start from zero then, which Prometheus takes as a counter reset); null when admin_port is 0 (nobody could
+     * read them, so nothing is counted).
+     */
+    private Metrics newMetrics() {
+        if (!config.network().adminEnabled()) {
+            return null;
+        }
+        Metrics made = new Metrics();
+        made.fileCache(() -> site.staticFiles.cacheHits(), () -> site.staticFiles.cacheMisses(),
+                () -> site.staticFiles.cacheEvictions(), () -> site.staticFiles.cacheBytesNow(),
+                () -> site.staticFiles.cacheEntries());
+        made.rateLimit(() -> site.rateLimit != null ? site.rateLimit.refused() : 0);
+        if (config.enableWebsocket()) {
+            made.webSockets(() -> site.websockets.openSessions(), () -> site.websockets.messagesReceived(),
+                    () -> site.websockets.messagesSent(), () -> site.websockets.sseSubscribers(),
+                    () -> site.websockets.channels());
+        }
+        return made;
+    }
+
+    /**
+     * Binds admin_address:admin_port, after the other listeners (so their errors come first), and marks the
+     * server ready. Plain HTTP/1.1 through the same initializer, limits, timeouts and error answers as the
+     * plain port, but with a gate of its own (ADMIN_MAX_CONNECTIONS; no PROXY protocol, as scrapers and probes
+     * connect directly; not in the count of connections that graceful shutdown waits for), no rate limit, no
+     * h2c, no WebSocket, and no listener: scrapes and probes come every few seconds, forever, and would bury
+     * the access log's requests and skew the request metrics (Caddy does not log its admin API either).
+     * The listener stays open through the drain, so /readyz can say "draining"; shutdownNow() closes it.
+     */
+    private void startAdmin() throws IOException {
+        NetworkConfig network = config.network();
+        if (metrics == null) {
+            readiness.ready();
+            return;
+        }
+        RouteTable.Builder table = RouteTable.builder();
+        AdminRoutes.routes(metrics, readiness).forEach(table::route);
+        RouteTable routes = table.build();
+        ConnectionGate adminGate = new ConnectionGate(new ConnectionLimiter(ADMIN_MAX_CONNECTIONS, 0),
+                adminConnections, log, config.http().sendTimeout().toNanos(), null);
+        InetSocketAddress address = new InetSocketAddress(network.adminAddress(), network.adminPort());
+        try {
+            adminListener = bootstrap(acceptor != null ? acceptor : workers, workers,
+                    new PlainHttpInitializer(adminGate, this::site, current -> current.adminExchanges(routes),
+                            false, false))
+                    .bind(address).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new IOException("cannot listen on " + hostPort(address) + " (admin_port): " + e.getMessage(), e);
+        }
+        adminPort = ((InetSocketAddress) adminListener.localAddress()).getPort();
+        log.info("admin listening on http://" + hostPort((InetSocketAddress) adminListener.localAddress())
+                + " (/healthz, /readyz, /metrics)");
+        readiness.ready();
+    }
+
+    /** Closes the admin listener and its connections: the very end of a shutdown. */
+    private void stopAdmin() {
+        if (adminListener != null) {
+            adminListener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        adminConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
+
+    /** The admin listener's port, or 0 when admin_port is 0 (for tests). */
+    public int adminPort() {
+        return adminPort;
+    }
+
     /** The WebSocket service, or null when enable_websocket is off (for tests and diagnostics). */
     public WebSocketService webSockets() {
         return site.websockets;
@@ -298,6 +388,7 @@ public final class CarbonServer {
      * close what is left, drain the access log.
      */
     public void shutdown() {
+        readiness.draining(); // first: load balancers stop sending while the listeners close and requests finish
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
         }
@@ -328,6 +419,7 @@ public final class CarbonServer {
     /** Closes everything at once. */
     private void shutdownNow() {
         openConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        stopAdmin();
         for (EventLoopGroup group : new EventLoopGroup[] {acceptor, workers}) {
             if (group != null) {
                 group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

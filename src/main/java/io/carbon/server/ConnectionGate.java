@@ -5,6 +5,7 @@ import io.carbon.http.ClientConnection;
 import io.carbon.http.ConnectionActivity;
 import io.carbon.http.SendTimeout;
 import io.carbon.logging.ServerLog;
+import io.carbon.metrics.Metrics;
 import io.carbon.ratelimit.ConnectionLimiter;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
@@ -28,6 +29,7 @@ final class ConnectionGate {
     private volatile long sendTimeoutNanos;
     private final List<Cidr> proxyProtocolFrom;
     private final ChannelGroup openConnections;
+    private final Metrics metrics;
     private final ServerLog log;
     private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
     private final AtomicLong refusedSinceLog = new AtomicLong();
@@ -40,6 +42,13 @@ final class ConnectionGate {
      */
     ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log, long sendTimeoutNanos,
                    List<Cidr> proxyProtocolFrom) {
+        this(limiter, openConnections, log, sendTimeoutNanos, proxyProtocolFrom, null);
+    }
+
+    /** @param metrics told about admitted connections, their protocol and TLS handshakes; null = not counted */
+    ConnectionGate(ConnectionLimiter limiter, ChannelGroup openConnections, ServerLog log, long sendTimeoutNanos,
+                   List<Cidr> proxyProtocolFrom, Metrics metrics) {
+        this.metrics = metrics;
         this.sendTimeoutNanos = sendTimeoutNanos;
         this.proxyProtocolFrom = proxyProtocolFrom;
         this.limiter = limiter;
@@ -70,6 +79,9 @@ final class ConnectionGate {
         ConnectionActivity.attach(channel);
         channel.pipeline().addFirst("send-timeout", new SendTimeout(sendTimeoutNanos));
         openConnections.add(channel);
+        if (metrics != null) {
+            metrics.connectionAccepted(channel, secure);
+        }
         if (log.isVerbose()) {
             log.verbose("connection opened from " + channel.remoteAddress());
             channel.closeFuture().addListener(f -> log.verbose("connection closed from " + channel.remoteAddress()));
@@ -100,6 +112,20 @@ final class ConnectionGate {
         reclaimed.incrementAndGet();
         oldest.close();
         return true;
+    }
+
+    /** The connection's protocol is known (ALPN) or changed (h2c), for metrics. */
+    void negotiated(Channel channel, boolean h2) {
+        if (metrics != null) {
+            metrics.connectionProtocol(channel, h2);
+        }
+    }
+
+    /** A TLS handshake on an admitted connection ended, for metrics. */
+    void tlsHandshake(boolean succeeded) {
+        if (metrics != null) {
+            metrics.tlsHandshake(succeeded);
+        }
     }
 
     /** Idle connections closed to make room for newcomers, since start. */

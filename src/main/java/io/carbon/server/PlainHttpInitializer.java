@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.util.AsciiString;
 
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -31,13 +32,15 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
 
     /**
      * @param site            what answers, as of the last reload; its protocol limits apply per connection
+     * @param answers         which of the site's exchanges this port hands requests to
      * @param h2c             HTTP/2 without TLS is on (enable_http2 and enable_h2c)
      * @param extendedConnect true when a route tunnels extended CONNECT (RFC 8441) on this port
      */
-    PlainHttpInitializer(ConnectionGate gate, Supplier<Site> site, boolean h2c, boolean extendedConnect) {
+    PlainHttpInitializer(ConnectionGate gate, Supplier<Site> site, Function<Site, Exchanges> answers, boolean h2c,
+                         boolean extendedConnect) {
         this.gate = gate;
         this.site = site;
-        this.exchanges = () -> site.get().plainExchanges;
+        this.exchanges = () -> answers.apply(site.get());
         this.h2c = h2c;
         this.extendedConnect = extendedConnect;
     }
@@ -57,14 +60,20 @@ final class PlainHttpInitializer extends ChannelInitializer<Channel> {
             return;
         }
         http1.upgradesToH2c(() -> new HttpServerUpgradeHandler(codec,
-                protocol -> AsciiString.contentEquals(H2C, protocol)
-                        ? Http2Branch.upgradeCodec(http2, http, exchanges, extendedConnect) : null,
+                protocol -> {
+                    if (!AsciiString.contentEquals(H2C, protocol)) {
+                        return null;
+                    }
+                    gate.negotiated(channel, true);
+                    return Http2Branch.upgradeCodec(http2, http, exchanges, extendedConnect);
+                },
                 // The upgrade request's body must be buffered whole; GET/HEAD bodies are small or absent.
                 (int) Math.min(http.maxBodySize(), 64 * 1024)));
         channel.pipeline()
                 .addLast("h2c-prior-knowledge", new H2cPriorKnowledge(ctx -> {
                     ctx.pipeline().remove(codec);
                     ctx.pipeline().remove(http1);
+                    gate.negotiated(ctx.channel(), true);
                     Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, false, extendedConnect);
                 }))
                 .addLast("http1-codec", codec)

@@ -7,6 +7,7 @@ import io.carbon.config.ServerConfig;
 import io.carbon.http.BodyPolicy;
 import io.carbon.http.ClientBudget;
 import io.carbon.http.ErrorPages;
+import io.carbon.http.ExchangeListener;
 import io.carbon.http.Exchanges;
 import io.carbon.http.ResponseFinisher;
 import io.carbon.http.Route;
@@ -14,6 +15,7 @@ import io.carbon.http.RouteTable;
 import io.carbon.http.StandardHeaders;
 import io.carbon.logging.AccessLog;
 import io.carbon.logging.ServerLog;
+import io.carbon.metrics.Metrics;
 import io.carbon.ratelimit.RateLimitDecorator;
 import io.carbon.ratelimit.RequestRateLimiter;
 import io.carbon.ratelimit.TrustedProxies;
@@ -48,8 +50,9 @@ import java.util.function.IntSupplier;
 final class Site {
 
     /** The long-lived things a site is built with; they outlive every reload. */
+    /** @param metrics told about every exchange after the access log; null when admin_port is 0 */
     record Context(ServerLog log, ExecutorService blockingPool, ScheduledExecutorService timers,
-                   ServerConfig started, IntSupplier httpsPort) {
+                   ServerConfig started, IntSupplier httpsPort, Metrics metrics) {
     }
 
     private final Context context;
@@ -290,9 +293,22 @@ final class Site {
         return table;
     }
 
+    /**
+     * The admin listener's answers: its own routes (no decorators), this site's finisher and limits, and no
+     * listener (scrapes and probes are neither logged nor counted).
+     */
+    Exchanges adminExchanges(RouteTable routes) {
+        ServerLog log = context.log();
+        return new Exchanges(routes, finisher, ExchangeListener.NONE,
+                (request, failure) -> log.error("admin handler failed on " + request.method() + " "
+                        + request.target(), failure), config.http().maxBodySize());
+    }
+
     private Exchanges exchanges(RouteTable routes) {
         ServerLog log = context.log();
-        return new Exchanges(routes, finisher, accessLog,
+        ExchangeListener listener = context.metrics() == null ? accessLog
+                : ExchangeListener.all(List.of(accessLog, context.metrics()));
+        return new Exchanges(routes, finisher, listener,
                 (request, failure) -> log.error("handler failed on " + request.method() + " " + request.target(),
                         failure), config.http().maxBodySize(), new TrustedProxies(config.rateLimit().trustedProxies()));
     }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
@@ -86,13 +87,28 @@ final class TlsInitializer extends ChannelInitializer<Channel> {
             SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
             ClientConnection.attach(ctx.channel(), ClientConnection.of(ctx.channel())
                     .withTls(session.getProtocol(), session.getCipherSuite()));
-            if (ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null) {
+            boolean h2 = ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null;
+            gate.negotiated(ctx.channel(), h2);
+            if (h2) {
                 Http2Branch.configure(ctx.pipeline(), http2, http, exchanges, true, extendedConnect);
                 return;
             }
             ctx.pipeline()
                     .addLast("http1-codec", new Http1Codec(http.maxRequestLineLength(), http.maxHeaderSize()))
                     .addLast("http1", new Http1ConnectionHandler(exchanges, http, true));
+        }
+
+        /**
+         * Counts the handshake's end here: SslHandler fires this event exactly once per connection, whether the
+         * handshake succeeded, failed, timed out or the client left during it, while a failure may also reach
+         * {@link #exceptionCaught} and {@link #handshakeFailure} more than once.
+         */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent handshake) {
+                gate.tlsHandshake(handshake.isSuccess());
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override

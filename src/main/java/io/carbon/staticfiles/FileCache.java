@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.carbon.compression.ContentCoding;
 import io.carbon.config.FileCacheConfig;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,6 +27,7 @@ final class FileCache {
     private final Cache<String, CacheEntry> entries;
     private final long revalidateNanos;
     private final LongSupplier nanoClock;
+    private final LongAdder evictions = new LongAdder();
 
     FileCache(FileCacheConfig config, LongSupplier nanoClock) {
         this.revalidateNanos = config.revalidate().toNanos();
@@ -35,6 +37,9 @@ final class FileCache {
                 .weigher((String key, CacheEntry entry) -> entry.weight())
                 .executor(Runnable::run)
                 .removalListener((String key, CacheEntry entry, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+                    if (cause.wasEvicted()) {
+                        evictions.increment();
+                    }
                     if (entry != null) {
                         entry.evict();
                     }
@@ -86,6 +91,21 @@ final class FileCache {
     long weightedSize() {
         entries.cleanUp();
         return entries.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+
+    /** Entries evicted for the byte budget (not replaced or invalidated ones), since start. */
+    long evictions() {
+        return evictions.sum();
+    }
+
+    /** Bytes charged against the budget as of the last maintenance, read without running any (for metrics). */
+    long weightedSizeNow() {
+        return entries.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+
+    /** Entries held, approximately (Caffeine's estimate). */
+    long entries() {
+        return entries.estimatedSize();
     }
 
     static String variantKey(String key, ContentCoding coding) {

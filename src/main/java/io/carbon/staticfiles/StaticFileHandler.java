@@ -40,6 +40,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -108,6 +109,9 @@ public final class StaticFileHandler implements HttpHandler {
      * asked for again by its next request. The thread ends when idle.
      */
     private final ThreadPoolExecutor refiner = newRefiner();
+    /** Read-only statistics for metrics: requests answered from the cache, and those that went to the disk. */
+    private final LongAdder cacheHits = new LongAdder();
+    private final LongAdder cacheMisses = new LongAdder();
 
     /** @param warnings the server log's warnings: running out of file descriptors, at most once per interval */
     public StaticFileHandler(FilesConfig config, FileCacheConfig cacheConfig, CompressionConfig compression,
@@ -165,6 +169,31 @@ public final class StaticFileHandler implements HttpHandler {
         }
     }
 
+    /** Requests the cache answered from memory on the event loop (a cached 404 included), since start. */
+    public long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    /** Requests that went to the disk because the cache had no entry checked recently enough, since start. */
+    public long cacheMisses() {
+        return cacheMisses.sum();
+    }
+
+    /** Entries evicted to stay within {@code cache_max_bytes}, since start. */
+    public long cacheEvictions() {
+        return cache == null ? 0 : cache.evictions();
+    }
+
+    /** Bytes charged against {@code cache_max_bytes} now, as last settled (no maintenance is run to read it). */
+    public long cacheBytesNow() {
+        return cache == null ? 0 : cache.weightedSizeNow();
+    }
+
+    /** Entries (files, variants, known-missing paths) cached now, approximately. */
+    public long cacheEntries() {
+        return cache == null ? 0 : cache.entries();
+    }
+
     /** Bytes the cache holds now, for tests. */
     long cachedBytes() {
         return cache == null ? 0 : cache.weightedSize();
@@ -187,9 +216,11 @@ public final class StaticFileHandler implements HttpHandler {
                     if (answer.isDone() && !answer.isCompletedExceptionally()) {
                         answer.join().fromCache(true); // answered from memory as it stood: a cache hit
                     }
+                    cacheHits.increment();
                     return answer;
                 }
             }
+            cacheMisses.increment();
         }
         return onPool(() -> serve(request, found, key, true));
     }

@@ -28,6 +28,7 @@ final class ChannelHub {
     private final AtomicInteger channelCount = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicInteger sseSubscribers = new AtomicInteger();
     // Volatile, not final: a reload may change them (limits()); they apply to what joins afterwards.
     private volatile int maxChannels;
     private volatile int maxSubscribers;
@@ -182,6 +183,20 @@ final class ChannelHub {
     /** Channels with at least one subscriber. */
     int channels() {
         return channelCount.get();
+    }
+
+    /** An SSE stream joined a channel ({@link SseStream} reports it, and {@link #sseLeft} once when it ends). */
+    void sseJoined() {
+        sseSubscribers.incrementAndGet();
+    }
+
+    void sseLeft() {
+        sseSubscribers.decrementAndGet();
+    }
+
+    /** SSE streams subscribed now. */
+    int sseSubscribers() {
+        return sseSubscribers.get();
     }
 
     /** Subscribers dropped so far because they fell behind. */

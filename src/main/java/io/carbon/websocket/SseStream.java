@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -45,6 +46,8 @@ final class SseStream implements ChunkSource, Subscriber {
     private final ScheduledExecutorService timers;
     private final long heartbeatNanos;
     private final AtomicReference<Waiter> waiting = new AtomicReference<>();
+    /** True while this stream is counted among the hub's SSE subscribers (from subscribe to close, once). */
+    private final AtomicBoolean counted = new AtomicBoolean();
     private volatile boolean overflowed;
     private volatile boolean ended;
     private volatile boolean closed;
@@ -61,7 +64,12 @@ final class SseStream implements ChunkSource, Subscriber {
 
     /** Joins the channel, with the kept events newer than {@code lastEventId} first (-1 = none). */
     ChannelHub.Refusal subscribe(long lastEventId) {
-        return hub.subscribe(channel, this, lastEventId);
+        ChannelHub.Refusal refusal = hub.subscribe(channel, this, lastEventId);
+        if (refusal == null) {
+            counted.set(true);
+            hub.sseJoined();
+        }
+        return refusal;
     }
 
     @Override
@@ -131,6 +139,9 @@ final class SseStream implements ChunkSource, Subscriber {
     public void close() {
         closed = true;
         hub.unsubscribe(channel, this);
+        if (counted.compareAndSet(true, false)) {
+            hub.sseLeft();
+        }
         Waiter waiter = waiting.getAndSet(null);
         if (waiter != null) {
             cancelHeartbeat(waiter);

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Carbon's WebSocket feature, one per server (built by {@code CarbonServer} when {@code enable_websocket} is on):
@@ -71,10 +72,20 @@ public final class WebSocketService {
                 open.decrementAndGet();
             }
         }
+
+        @Override
+        public void received() {
+            shared.received().increment();
+        }
+
+        @Override
+        public void sent() {
+            shared.sent().increment();
+        }
     };
 
     private record Shared(ChannelHub hub, DeflaterPool deflaters, Set<WebSocketSession> sessions, AtomicInteger open,
-                          AtomicBoolean shutDown) {
+                          AtomicBoolean shutDown, LongAdder received, LongAdder sent) {
     }
 
     /**
@@ -87,7 +98,8 @@ public final class WebSocketService {
                 new ChannelHub(config.maxChannels(), config.maxSubscribers(), config.sseReplay(),
                         config.sseMaxPublishSize()),
                 new DeflaterPool(2 * Runtime.getRuntime().availableProcessors()),
-                ConcurrentHashMap.newKeySet(), new AtomicInteger(), new AtomicBoolean()));
+                ConcurrentHashMap.newKeySet(), new AtomicInteger(), new AtomicBoolean(), new LongAdder(),
+                new LongAdder()));
     }
 
     private WebSocketService(WebSocketConfig config, ScheduledExecutorService timers, ClientBudget messages,
@@ -223,6 +235,21 @@ public final class WebSocketService {
     /** WebSocket sessions open now. */
     public int openSessions() {
         return open.get();
+    }
+
+    /** Complete WebSocket messages received since start (across reloads). */
+    public long messagesReceived() {
+        return shared.received().sum();
+    }
+
+    /** WebSocket messages sent since start (echoes and channel deliveries). */
+    public long messagesSent() {
+        return shared.sent().sum();
+    }
+
+    /** Server-Sent Events streams subscribed to a channel now. */
+    public int sseSubscribers() {
+        return hub.sseSubscribers();
     }
 
     /** Channels with at least one subscriber. */

@@ -48,6 +48,14 @@ final class WebSocketSession extends ChannelDuplexHandler {
         int opened(WebSocketSession session);
 
         void closed(WebSocketSession session);
+
+        /** A complete message arrived (counted for metrics). */
+        default void received() {
+        }
+
+        /** A message was queued to the client (counted for metrics). */
+        default void sent() {
+        }
     }
 
     private final MessageHandler handler;
@@ -97,6 +105,7 @@ final class WebSocketSession extends ChannelDuplexHandler {
         }
         ctx.write(text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload), ctx.voidPromise());
         needsFlush = true;
+        registry.sent();
     }
 
     void flush() {
@@ -218,6 +227,7 @@ final class WebSocketSession extends ChannelDuplexHandler {
                     fail(CloseCodes.POLICY_VIOLATION, "message rate limit (rate_limit_messages)");
                     return;
                 }
+                registry.received();
                 handler.onMessage(this, messageText, complete);
             }
         } catch (CorruptedWebSocketFrameException e) {

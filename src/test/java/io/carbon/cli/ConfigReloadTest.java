@@ -80,7 +80,7 @@ class ConfigReloadTest {
         StringBuilder text = new StringBuilder();
         for (String line : new String[] {"port = 0", "max_threads = 2", "shutdown_timeout = 2s",
                 "www_path = " + dir.resolve("www"), "log_file = " + dir.resolve("log/server.log"),
-                "access_log = " + dir.resolve("log/access.log"), "enable_websocket = true"}) {
+                "access_log = " + dir.resolve("log/access.log"), "enable_websocket = true", "admin_port = 0"}) {
             String key = line.substring(0, line.indexOf(" = "));
             if (!settings.startsWith(key + " =") && !settings.contains("\n" + key + " =")) {
                 text.append(line).append('\n');

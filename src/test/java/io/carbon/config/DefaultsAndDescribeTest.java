@@ -39,7 +39,8 @@ class DefaultsAndDescribeTest {
 
         assertThat(c.source()).isEqualTo(file);
         assertThat(c.network()).isEqualTo(new NetworkConfig("127.0.0.1", 8080, false, 8443, false, 4, 1024, 256,
-                Duration.ofSeconds(10), cwd.resolve("ssl/cert/cert.pem"), cwd.resolve("ssl/key/key.key")));
+                Duration.ofSeconds(10), cwd.resolve("ssl/cert/cert.pem"), cwd.resolve("ssl/key/key.key"), "127.0.0.1",
+                9180));
         assertThat(c.http()).isEqualTo(new HttpConfig(Duration.ofSeconds(65), Duration.ofSeconds(10), 8192, 16384,
                 1L << 20, 16, 0, Duration.ZERO, Duration.ofSeconds(60), new SecurityHeadersConfig(true, "nosniff", "SAMEORIGIN",
                         "strict-origin-when-cross-origin", "default-src 'self'")));
@@ -106,6 +107,8 @@ class DefaultsAndDescribeTest {
                 "trusted_proxies = \"\"",
                 "proxy_protocol = false",
                 "shutdown_timeout = 10s",
+                "admin_port = 9180",
+                "admin_address = 127.0.0.1",
                 "www_path = " + www,
                 "ssl_cert_path = " + cwd.resolve("ssl/cert/cert.pem"),
                 "ssl_key_path = " + cwd.resolve("ssl/key/key.key"),

@@ -37,6 +37,8 @@ public final class TestServer implements AutoCloseable {
         all.put("log_file", logDir.resolve("server.log").toString());
         all.put("access_log", logDir.resolve("access.log").toString());
         all.put("shutdown_timeout", "2s");
+        // No admin listener unless a test asks for one: 9180 would collide between servers and builds.
+        all.put("admin_port", "0");
         all.putAll(settings);
         ServerConfig config = new ConfigLoader(Map.of(), warning -> { }).fromSettings(all);
         ServerLog log = ServerLog.open(config.logging());

@@ -40,7 +40,8 @@ final class WsTestServer implements AutoCloseable {
                     "www_path", www.toString(),
                     "log_file", dir.resolve("server.log").toString(),
                     "access_log", dir.resolve("access.log").toString(),
-                    "shutdown_timeout", "2s"));
+                    "shutdown_timeout", "2s",
+                    "admin_port", "0"));
             ServerConfig config = new ServerConfig(base.source(), base.network(), base.http(), base.files(),
                     base.logging(), true, true, base.tls(), base.http2(), base.cache(), base.compression(), websocket,
                     base.rateLimit());
