@@ -204,22 +204,7 @@ final class Site {
         }
         // Files named by their setting and its origin, so errors point at the line to fix, now and on reload.
         ReloadableSslContext context = ReloadableSslContext.load(CertificateFiles.of(config), config.tls(), offerH2,
-                new TlsLog() {
-                    @Override
-                    public void info(String message) {
-                        log.info(message);
-                    }
-
-                    @Override
-                    public void warn(String message) {
-                        log.warn(message);
-                    }
-
-                    @Override
-                    public void error(String message) {
-                        log.error(message, null);
-                    }
-                });
+                TlsLog.of(log::info, log::warn, message -> log.error(message, null)));
         X509Certificate leaf = context.currentLeaf();
         if (leaf != null) {
             log.info("TLS certificate " + leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter());

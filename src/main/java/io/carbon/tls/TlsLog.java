@@ -14,22 +14,28 @@ public interface TlsLog {
 
     void error(String message);
 
-    /** Warnings and errors both to {@code warnings}, information dropped (tests, tools). */
-    static TlsLog of(Consumer<String> warnings) {
+    /** Each level to its own consumer. */
+    static TlsLog of(Consumer<String> info, Consumer<String> warn, Consumer<String> error) {
         return new TlsLog() {
             @Override
             public void info(String message) {
+                info.accept(message);
             }
 
             @Override
             public void warn(String message) {
-                warnings.accept(message);
+                warn.accept(message);
             }
 
             @Override
             public void error(String message) {
-                warnings.accept(message);
+                error.accept(message);
             }
         };
+    }
+
+    /** Warnings and errors both to {@code warnings}, information dropped (tests, tools). */
+    static TlsLog of(Consumer<String> warnings) {
+        return of(message -> { }, warnings, warnings);
     }
 }
