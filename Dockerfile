@@ -3,7 +3,7 @@
 #   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp:exec,mode=1777 carbon:latest
 
 # --- build stage: the shaded jar, target/carbon.jar (pom.xml <finalName>carbon</finalName>) ---------------
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM docker.io/library/maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # Dependencies first, in a layer of their own: editing the sources does not download them again.
 COPY pom.xml ./
@@ -12,7 +12,7 @@ COPY src ./src
 RUN mvn -B -DskipTests package
 
 # --- run stage -----------------------------------------------------------------------------------------
-FROM eclipse-temurin:17-jre
+FROM docker.io/library/eclipse-temurin:17-jre
 # A fixed uid/gid, so the owner of the mounted ssl/ and log/ directories can be set on the host
 # (chown 10001:10001 ssl log). No login shell, no home directory to write to.
 RUN groupadd --system --gid 10001 carbon \
