@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -264,7 +265,11 @@ public final class CarbonServer {
         NetworkConfig network = next.network();
         gate.limits(network.maxConnections(), network.maxConnectionsPerIp(), next.http().sendTimeout().toNanos());
         if (!retired.isEmpty()) {
-            workers.schedule(() -> retired.forEach(this::closeQuietly), RETIRE_AFTER_SECONDS, TimeUnit.SECONDS);
+            try {
+                workers.schedule(() -> retired.forEach(this::closeQuietly), RETIRE_AFTER_SECONDS, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                retired.forEach(this::closeQuietly); // a reload racing a shutdown: nothing will use them again
+            }
         }
         return new ReloadReport(applied, needRestart);
     }
