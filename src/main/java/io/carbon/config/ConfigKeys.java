@@ -195,6 +195,38 @@ final class ConfigKeys {
             ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY), "the window http2_max_resets is counted over",
             c -> c.http2().resetWindow());
 
+    static final Key<Boolean> ENABLE_HTTP3 = new Key<>("enable_http3", "false", ValueTypes.bool(),
+            "with use_https: HTTP/3 over QUIC on UDP, advertised to TLS and HTTP/2 clients with Alt-Svc",
+            c -> c.http3().enabled());
+    static final Key<Integer> HTTP3_PORT = new Key<>("http3_port", "0", ValueTypes.integer(0, 65535),
+            "the UDP port of HTTP/3; 0 = the same number as the HTTPS port", c -> c.http3().port());
+    static final Key<Duration> HTTP3_ALT_SVC_MAX_AGE = new Key<>("http3_alt_svc_max_age", "86400s",
+            ValueTypes.duration(Duration.ofSeconds(1), Duration.ofDays(365)),
+            "how long clients may remember that HTTP/3 is offered (Alt-Svc ma=)", c -> c.http3().altSvcMaxAge());
+    static final Key<Duration> HTTP3_IDLE_TIMEOUT = new Key<>("http3_idle_timeout", "30s",
+            ValueTypes.duration(Duration.ofSeconds(1), ONE_DAY),
+            "QUIC max_idle_timeout: a connection with no packets for this long is closed",
+            c -> c.http3().idleTimeout());
+    static final Key<Integer> HTTP3_MAX_STREAMS = new Key<>("http3_max_streams", "100",
+            ValueTypes.integer(1, 1 << 16), "request streams a client may have open at once per HTTP/3 connection",
+            c -> c.http3().maxStreams());
+    static final Key<Integer> HTTP3_STREAM_WINDOW = new Key<>("http3_stream_window", "1MiB",
+            ValueTypes.intSize(16 * 1024, Integer.MAX_VALUE), "QUIC flow-control credit of each stream (bytes)",
+            c -> c.http3().streamWindow());
+    static final Key<Long> HTTP3_CONNECTION_WINDOW = new Key<>("http3_connection_window", "16MiB",
+            ValueTypes.size(64 * 1024, 1L << 40), "QUIC flow-control credit of a whole connection (bytes)",
+            c -> c.http3().connectionWindow());
+    static final Key<Http3Config.CongestionControl> HTTP3_CONGESTION_CONTROL = new Key<>("http3_congestion_control",
+            "cubic", ValueTypes.oneOf(Http3Config.CongestionControl.class),
+            "QUIC congestion controller: cubic, reno or bbr", c -> c.http3().congestionControl());
+    static final Key<Boolean> HTTP3_RETRY = new Key<>("http3_retry", "true", ValueTypes.bool(),
+            "validate each client address with a Retry round trip and an HMAC-signed, expiring token first",
+            c -> c.http3().retry());
+    static final Key<Integer> HTTP3_UDP_BUFFER_SIZE = new Key<>("http3_udp_buffer_size", "4MiB",
+            ValueTypes.intSize(64 * 1024, 256 * 1024 * 1024),
+            "SO_RCVBUF and SO_SNDBUF of the HTTP/3 socket (bytes; the kernel may cap them, and the log says so)",
+            c -> c.http3().udpBufferSize());
+
     static final Key<String> WEBSOCKET_ECHO_PATH = new Key<>("websocket_echo_path", "/ws",
             ValueTypes.endpointPath(false), "WebSocket endpoint that sends every message back unchanged",
             c -> c.websocket().echoPath());
@@ -297,7 +329,9 @@ final class ConfigKeys {
             SSL_STAPLING,
             ENABLE_H2C,
             HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
-            HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, WEBSOCKET_ECHO_PATH,
+            HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, ENABLE_HTTP3, HTTP3_PORT,
+            HTTP3_ALT_SVC_MAX_AGE, HTTP3_IDLE_TIMEOUT, HTTP3_MAX_STREAMS, HTTP3_STREAM_WINDOW, HTTP3_CONNECTION_WINDOW,
+            HTTP3_CONGESTION_CONTROL, HTTP3_RETRY, HTTP3_UDP_BUFFER_SIZE, WEBSOCKET_ECHO_PATH,
             WEBSOCKET_CHANNELS_PATH, WEBSOCKET_MAX_MESSAGE_SIZE, WEBSOCKET_IDLE_TIMEOUT, WEBSOCKET_MAX_CONNECTIONS,
             WEBSOCKET_ALLOWED_ORIGINS, WEBSOCKET_SUBPROTOCOLS, WEBSOCKET_MAX_CHANNELS, WEBSOCKET_MAX_SUBSCRIBERS,
             WEBSOCKET_QUEUE_SIZE, WEBSOCKET_PERMESSAGE_DEFLATE, SSE_REPLAY, SSE_HEARTBEAT, SSE_MAX_PUBLISH_SIZE);

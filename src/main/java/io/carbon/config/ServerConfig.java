@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param compression     content coding of responses
  * @param websocket       WebSocket endpoints, channels and the SSE bridge (used when {@code enableWebsocket})
  * @param rateLimit       the per-client request rate limit
+ * @param http3           HTTP/3 over QUIC
  * @param provenance      where each setting came from, for messages about a value found bad after loading
  *                        (a certificate that cannot be used)
  */
@@ -38,6 +39,7 @@ public record ServerConfig(
         CompressionConfig compression,
         WebSocketConfig websocket,
         RateLimitConfig rateLimit,
+        Http3Config http3,
         Provenance provenance) {
 
     public ServerConfig {
@@ -51,15 +53,16 @@ public record ServerConfig(
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(websocket, "websocket");
         Objects.requireNonNull(rateLimit, "rateLimit");
+        Objects.requireNonNull(http3, "http3");
         Objects.requireNonNull(provenance, "provenance");
     }
 
-    /** A config assembled in code, whose settings have no known origin. */
+    /** A config assembled in code, whose settings have no known origin, without HTTP/3. */
     public ServerConfig(Path source, NetworkConfig network, HttpConfig http, FilesConfig files, LoggingConfig logging,
                         boolean enableWebsocket, boolean running, TlsConfig tls, Http2Config http2,
                         FileCacheConfig cache, CompressionConfig compression, WebSocketConfig websocket,
                         RateLimitConfig rateLimit) {
         this(source, network, http, files, logging, enableWebsocket, running, tls, http2, cache, compression,
-                websocket, rateLimit, Provenance.UNKNOWN);
+                websocket, rateLimit, Http3Config.OFF, Provenance.UNKNOWN);
     }
 }

@@ -61,6 +61,10 @@ final class ServerConfigAssembler {
             throw origins.get(ConfigKeys.REDIRECT_TO_HTTPS.name()).error(ConfigKeys.REDIRECT_TO_HTTPS.name(),
                     "needs use_https = true: there is no HTTPS port to redirect to");
         }
+        if (get(ConfigKeys.ENABLE_HTTP3) && !get(ConfigKeys.USE_HTTPS)) {
+            throw origins.get(ConfigKeys.ENABLE_HTTP3.name()).error(ConfigKeys.ENABLE_HTTP3.name(),
+                    "needs use_https = true: HTTP/3 always runs over TLS (QUIC), with the HTTPS certificate");
+        }
         int admin = get(ConfigKeys.ADMIN_PORT);
         if (admin != 0 && (admin == port || (get(ConfigKeys.USE_HTTPS) && admin == httpsPort))) {
             throw origins.get(ConfigKeys.ADMIN_PORT.name()).error(ConfigKeys.ADMIN_PORT.name(),
@@ -200,8 +204,19 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.RATE_LIMIT_MESSAGES),
                 get(ConfigKeys.RATE_LIMIT_MESSAGE_BURST),
                 get(ConfigKeys.PROXY_PROTOCOL));
+        Http3Config http3 = new Http3Config(
+                get(ConfigKeys.ENABLE_HTTP3),
+                get(ConfigKeys.HTTP3_PORT),
+                get(ConfigKeys.HTTP3_ALT_SVC_MAX_AGE),
+                get(ConfigKeys.HTTP3_IDLE_TIMEOUT),
+                get(ConfigKeys.HTTP3_MAX_STREAMS),
+                get(ConfigKeys.HTTP3_STREAM_WINDOW),
+                get(ConfigKeys.HTTP3_CONNECTION_WINDOW),
+                get(ConfigKeys.HTTP3_CONGESTION_CONTROL),
+                get(ConfigKeys.HTTP3_RETRY),
+                get(ConfigKeys.HTTP3_UDP_BUFFER_SIZE));
         return new ServerConfig(source, network, http, files, logging,
                 get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
-                rateLimit, Provenance.of(set));
+                rateLimit, http3, Provenance.of(set));
     }
 }

@@ -1,6 +1,7 @@
 package io.carbon.http2;
 
 import io.carbon.http.Body;
+import io.carbon.http.FramedResponseHeaders;
 import io.carbon.http.PreparedHeaders;
 import io.carbon.http.BodyPump;
 import io.netty.buffer.ByteBuf;
@@ -12,12 +13,8 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
 import io.netty.util.concurrent.Future;
 
-import java.util.Iterator;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Puts one response on a stream channel: HEADERS, then the body as DATA frames paced by the stream's
@@ -27,12 +24,6 @@ import java.util.Set;
  * every part of the body on every path.
  */
 final class Http2ResponseWriter {
-
-    /** RFC 9113 §8.2.2: connection-specific fields must not appear in HTTP/2. */
-    private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(
-            AsciiString.cached("connection"), AsciiString.cached("keep-alive"),
-            AsciiString.cached("proxy-connection"), AsciiString.cached("transfer-encoding"),
-            AsciiString.cached("upgrade"));
 
     private final ChannelHandlerContext ctx;
     private BodyPump pump;
@@ -124,30 +115,14 @@ final class Http2ResponseWriter {
         }
     }
 
-    /**
-     * A 200 header block from prepared fields (a cached file's, then the standard ones of this second): they
-     * are lower case and connection-neutral already, so they are copied as they are.
-     */
+    /** A 200 header block from prepared fields (a cached file's, then the standard ones of this second). */
     static Http2Headers preparedHeaders(PreparedHeaders fields, PreparedHeaders standard) {
-        Http2Headers head = new DefaultHttp2Headers(false, fields.size() + standard.size() + 1);
-        head.status(HttpResponseStatus.OK.codeAsText());
-        fields.forEach(head::add);
-        standard.forEach(head::add);
-        return head;
+        return FramedResponseHeaders.prepared(new DefaultHttp2Headers(false, fields.size() + standard.size() + 1),
+                fields, standard);
     }
 
     /** RFC 9113 §8.2: lowercase names, no connection-specific fields, {@code :status} first. */
     static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
-        Http2Headers head = new DefaultHttp2Headers(false, headers.size() + 1);
-        head.status(status.codeAsText());
-        Iterator<Map.Entry<CharSequence, CharSequence>> fields = headers.iteratorCharSequence();
-        while (fields.hasNext()) {
-            Map.Entry<CharSequence, CharSequence> field = fields.next();
-            AsciiString name = AsciiString.of(field.getKey()).toLowerCase();
-            if (!CONNECTION_SPECIFIC.contains(name)) {
-                head.add(name, field.getValue());
-            }
-        }
-        return head;
+        return FramedResponseHeaders.of(new DefaultHttp2Headers(false, headers.size() + 1), status, headers);
     }
 }

@@ -6,6 +6,8 @@ import io.carbon.http.ClientConnection;
 import io.carbon.http.Exchange;
 import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
+import io.carbon.http.FramedRequests;
+import io.carbon.http.HttpProtocol;
 import io.carbon.http.Response;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -95,8 +97,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        Http2Requests.Parsed parsed = Http2Requests.parse(frame.headers(), ClientConnection.of(ctx.channel()),
-                extendedConnect);
+        FramedRequests.Parsed parsed = FramedRequests.parse(frame.headers(), HttpProtocol.HTTP_2,
+                ClientConnection.of(ctx.channel()), extendedConnect);
         if (parsed.request() == null) {
             // RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
             state = State.REJECTED;

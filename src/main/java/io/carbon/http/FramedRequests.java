@@ -1,22 +1,20 @@
-package io.carbon.http2;
+package io.carbon.http;
 
-import io.carbon.http.ClientConnection;
-import io.carbon.http.HttpProtocol;
-import io.carbon.http.Request;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2Headers.PseudoHeaderName;
+import io.netty.handler.codec.Headers;
 import io.netty.util.AsciiString;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a request's HEADERS into the common {@link Request}, or says why it is malformed (RFC 9113 §8.1.1:
- * a malformed request is a stream error of type PROTOCOL_ERROR). Netty 4.2.18's decoder (validateHeaders,
+ * Turns the header block of an HTTP/2 or HTTP/3 request (pseudo-header fields first, then lower-case fields)
+ * into the common {@link Request}, or says why it is malformed: a stream error of type PROTOCOL_ERROR on
+ * HTTP/2 (RFC 9113 §8.1.1), H3_MESSAGE_ERROR on HTTP/3 (RFC 9114 §4.1.2), whose request rules are the same
+ * (RFC 9114 §4.3.1 and §4.4 follow RFC 9113 §8.3.1 and §8.5; RFC 9220 follows RFC 8441). Netty 4.2.18's decoder (validateHeaders,
  * validateRequiredPseudoHeaders) already rejects missing, empty or duplicate pseudo-headers, unknown or
  * response pseudo-headers, pseudo-headers after regular ones, uppercase names, connection-specific fields, TE
  * other than "trailers" and values with NUL/CR/LF or edge whitespace (shown by Http2FramesTest). It lets
@@ -24,8 +22,12 @@ import java.util.Map;
  * without extended CONNECT, CONNECT with :scheme/:path, and a Host that differs from :authority. The
  * duplicate and value checks here are kept as a cheap second line in case the codec is built differently.
  */
-final class Http2Requests {
+public final class FramedRequests {
 
+    private static final AsciiString METHOD = AsciiString.cached(":method");
+    private static final AsciiString SCHEME = AsciiString.cached(":scheme");
+    private static final AsciiString AUTHORITY = AsciiString.cached(":authority");
+    private static final AsciiString PATH = AsciiString.cached(":path");
     private static final AsciiString PROTOCOL = AsciiString.cached(":protocol");
 
     /**
@@ -33,21 +35,23 @@ final class Http2Requests {
      *
      * @param protocol the {@code :protocol} of an extended CONNECT (RFC 8441 §4), else null
      */
-    record Parsed(Request request, String malformed, CharSequence protocol) {
+    public record Parsed(Request request, String malformed, CharSequence protocol) {
         static Parsed reject(String why) {
             return new Parsed(null, why, null);
         }
     }
 
-    private Http2Requests() {
+    private FramedRequests() {
     }
 
     /**
+     * @param protocol        HTTP/2 or HTTP/3
      * @param extendedConnect true when SETTINGS_ENABLE_CONNECT_PROTOCOL was sent (a route tunnels), so a
      *                        CONNECT with {@code :protocol} is an extended CONNECT rather than malformed
      */
-    static Parsed parse(Http2Headers headers, ClientConnection connection, boolean extendedConnect) {
-        CharSequence methodName = single(headers, PseudoHeaderName.METHOD.value());
+    public static Parsed parse(Headers<CharSequence, CharSequence, ?> headers, HttpProtocol protocol,
+                               ClientConnection connection, boolean extendedConnect) {
+        CharSequence methodName = single(headers, METHOD);
         if (methodName == null) {
             return Parsed.reject("exactly one :method is required");
         }
@@ -57,18 +61,18 @@ final class Http2Requests {
         } catch (IllegalArgumentException e) {
             return Parsed.reject("invalid :method");
         }
-        int authorities = headers.getAll(PseudoHeaderName.AUTHORITY.value()).size();
+        int authorities = headers.getAll(AUTHORITY).size();
         if (authorities > 1) {
             return Parsed.reject("more than one :authority");
         }
-        CharSequence authority = headers.get(PseudoHeaderName.AUTHORITY.value());
+        CharSequence authority = headers.get(AUTHORITY);
         String target;
-        CharSequence protocol = null;
+        CharSequence connectProtocol = null;
         if (HttpMethod.CONNECT.equals(method) && extendedConnect && headers.contains(PROTOCOL)) {
             // RFC 8441 §4: an extended CONNECT carries :protocol, :scheme, :path and :authority, exactly once.
-            protocol = single(headers, PROTOCOL);
-            CharSequence path = single(headers, PseudoHeaderName.PATH.value());
-            if (protocol == null || authority == null || single(headers, PseudoHeaderName.SCHEME.value()) == null
+            connectProtocol = single(headers, PROTOCOL);
+            CharSequence path = single(headers, PATH);
+            if (connectProtocol == null || authority == null || single(headers, SCHEME) == null
                     || path == null || path.length() == 0 || path.charAt(0) != '/') {
                 return Parsed.reject("malformed extended CONNECT");
             }
@@ -76,8 +80,8 @@ final class Http2Requests {
         } else if (HttpMethod.CONNECT.equals(method)) {
             // RFC 9113 §8.5: CONNECT has :authority and neither :scheme nor :path. Without
             // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3), a :protocol makes the request malformed.
-            if (authority == null || headers.contains(PseudoHeaderName.SCHEME.value())
-                    || headers.contains(PseudoHeaderName.PATH.value()) || headers.contains(PROTOCOL)) {
+            if (authority == null || headers.contains(SCHEME)
+                    || headers.contains(PATH) || headers.contains(PROTOCOL)) {
                 return Parsed.reject("malformed CONNECT");
             }
             target = authority.toString();
@@ -86,10 +90,10 @@ final class Http2Requests {
             if (headers.contains(PROTOCOL)) {
                 return Parsed.reject(":protocol without CONNECT");
             }
-            if (single(headers, PseudoHeaderName.SCHEME.value()) == null) {
+            if (single(headers, SCHEME) == null) {
                 return Parsed.reject("exactly one :scheme is required");
             }
-            CharSequence path = single(headers, PseudoHeaderName.PATH.value());
+            CharSequence path = single(headers, PATH);
             if (path == null || path.length() == 0) {
                 return Parsed.reject("exactly one non-empty :path is required");
             }
@@ -130,12 +134,12 @@ final class Http2Requests {
             }
             converted.set(HttpHeaderNames.HOST, authority);
         }
-        return new Parsed(Request.of(method, target, converted, HttpProtocol.HTTP_2, connection,
-                protocol == null ? null : protocol.toString()), null, protocol);
+        return new Parsed(Request.of(method, target, converted, protocol, connection,
+                connectProtocol == null ? null : connectProtocol.toString()), null, connectProtocol);
     }
 
     /** The only value of a field that must occur exactly once, or null. */
-    private static CharSequence single(Http2Headers headers, CharSequence name) {
+    private static CharSequence single(Headers<CharSequence, CharSequence, ?> headers, CharSequence name) {
         List<CharSequence> values = headers.getAll(name);
         return values.size() == 1 ? values.get(0) : null;
     }
