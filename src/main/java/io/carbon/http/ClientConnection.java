@@ -2,6 +2,7 @@ package io.carbon.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.util.AttributeKey;
 
 import java.net.InetSocketAddress;
@@ -39,10 +40,14 @@ public record ClientConnection(InetSocketAddress remoteAddress, boolean secure, 
         return new ClientConnection(client, secure, tlsProtocol, cipherSuite, remoteAddress);
     }
 
-    /** The accepted socket's channel that {@code channel} belongs to (itself, or an HTTP/2 stream's parent). */
+    /**
+     * The connection's channel that {@code channel} belongs to: itself, an HTTP/2 stream's parent, or an HTTP/3
+     * stream's QUIC connection (whose own parent is the UDP socket).
+     */
     static Channel accepted(Channel channel) {
         Channel connection = channel;
-        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)) {
+        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)
+                && !(connection.parent() instanceof DatagramChannel)) {
             connection = connection.parent();
         }
         return connection;

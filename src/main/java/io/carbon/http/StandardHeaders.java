@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The headers every response carries whatever produced it: {@code Date} (RFC 9110 §6.6.1), {@code Server}
@@ -22,6 +23,7 @@ public final class StandardHeaders {
     private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
     private static final AsciiString CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
+    private static final AsciiString ALT_SVC = AsciiString.cached("alt-svc");
 
     /** Set on every response whatever the feature put there; the security headers only fill gaps. */
     private static final Set<AsciiString> ALWAYS_OURS =
@@ -29,6 +31,7 @@ public final class StandardHeaders {
 
     private final List<CharSequence[]> securityHeaders;
     private final AsciiString hsts;
+    private final Supplier<String> altSvc;
     private volatile Stamp stamp = new Stamp(0, null, null);
 
     /**
@@ -44,7 +47,16 @@ public final class StandardHeaders {
      * @param hsts   the Strict-Transport-Security value, sent only over TLS (RFC 6797 §7.2); empty = none
      */
     public StandardHeaders(SecurityHeadersConfig config, String hsts) {
+        this(config, hsts, () -> null);
+    }
+
+    /**
+     * @param altSvc the Alt-Svc value advertising HTTP/3 (RFC 7838), sent only over TLS, or null while there is
+     *               none (HTTP/3 off, or not listening); read once a second
+     */
+    public StandardHeaders(SecurityHeadersConfig config, String hsts, Supplier<String> altSvc) {
         this.hsts = hsts.isEmpty() ? null : AsciiString.cached(hsts);
+        this.altSvc = altSvc;
         List<CharSequence[]> headers = new ArrayList<>();
         if (config.enabled()) {
             add(headers, CONTENT_TYPE_OPTIONS, config.contentTypeOptions());
@@ -99,6 +111,10 @@ public final class StandardHeaders {
         PreparedHeaders.Builder lines = PreparedHeaders.builder();
         if (secure && hsts != null) {
             lines.add(STRICT_TRANSPORT_SECURITY, hsts);
+        }
+        String alternative = secure ? altSvc.get() : null;
+        if (alternative != null) {
+            lines.add(ALT_SVC, alternative);
         }
         lines.add(HttpHeaderNames.DATE, date).add(HttpHeaderNames.SERVER, SERVER);
         for (CharSequence[] header : securityHeaders) {

@@ -68,6 +68,25 @@ final class ConnectionGate {
      */
     boolean admit(Channel channel, boolean secure) {
         InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+        if (!admit(channel, remote, ClientConnection.accepted(remote, secure))) {
+            return false;
+        }
+        ConnectionActivity.attach(channel);
+        channel.pipeline().addFirst("send-timeout", new SendTimeout(sendTimeoutNanos));
+        return proxyProtocolFrom == null || ProxyProtocol.install(channel, proxyProtocolFrom, log);
+    }
+
+    /**
+     * A QUIC connection (HTTP/3), under the same limits as TCP connections and counted with them: its client is
+     * the UDP peer, its TLS is 1.3 (RFC 9001). QUIC has its own idle timeout and flow control, so no send timeout;
+     * it is not offered for eviction (it has no idle state between requests that could be seen from here), and
+     * no PROXY header can come first.
+     */
+    boolean admitQuic(Channel channel, InetSocketAddress remote) {
+        return admit(channel, remote, ClientConnection.accepted(remote, true).withTls("TLSv1.3", null));
+    }
+
+    private boolean admit(Channel channel, InetSocketAddress remote, ClientConnection connection) {
         InetAddress address = remote.getAddress();
         ConnectionLimiter.Verdict verdict = limiter.acquire(address, this::closeLongestIdle);
         if (verdict != ConnectionLimiter.Verdict.ACCEPTED) {
@@ -75,9 +94,8 @@ final class ConnectionGate {
             logRefusal(address, verdict);
             return false;
         }
-        ClientConnection.attach(channel, ClientConnection.accepted(remote, secure));
-        ConnectionActivity.attach(channel);
-        channel.pipeline().addFirst("send-timeout", new SendTimeout(sendTimeoutNanos));
+        ClientConnection.attach(channel, connection);
+        boolean secure = connection.secure();
         openConnections.add(channel);
         if (metrics != null) {
             metrics.connectionAccepted(channel, secure);
@@ -87,7 +105,7 @@ final class ConnectionGate {
             channel.closeFuture().addListener(f -> log.verbose("connection closed from " + channel.remoteAddress()));
         }
         channel.closeFuture().addListener(f -> limiter.release(address));
-        return proxyProtocolFrom == null || ProxyProtocol.install(channel, proxyProtocolFrom, log);
+        return true;
     }
 
     /**

@@ -5,11 +5,15 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -21,18 +25,21 @@ import java.util.function.Supplier;
  * sendfile through {@code FileRegion}.
  */
 enum Transport {
-    EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class),
-    IO_URING("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class),
-    NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class);
+    EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollDatagramChannel.class),
+    IO_URING("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringDatagramChannel.class),
+    NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioDatagramChannel.class);
 
     private final String label;
     private final Supplier<IoHandlerFactory> handlerFactory;
     private final Class<? extends ServerChannel> serverChannel;
+    private final Class<? extends DatagramChannel> datagramChannel;
 
-    Transport(String label, Supplier<IoHandlerFactory> handlerFactory, Class<? extends ServerChannel> serverChannel) {
+    Transport(String label, Supplier<IoHandlerFactory> handlerFactory, Class<? extends ServerChannel> serverChannel,
+              Class<? extends DatagramChannel> datagramChannel) {
         this.label = label;
         this.handlerFactory = handlerFactory;
         this.serverChannel = serverChannel;
+        this.datagramChannel = datagramChannel;
     }
 
     /** The best transport this machine supports. */
@@ -66,6 +73,11 @@ enum Transport {
 
     Class<? extends ServerChannel> serverChannel() {
         return serverChannel;
+    }
+
+    /** The UDP socket (QUIC, for HTTP/3). */
+    Class<? extends DatagramChannel> datagramChannel() {
+        return datagramChannel;
     }
 
     String label() {

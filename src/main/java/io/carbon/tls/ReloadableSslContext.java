@@ -2,6 +2,7 @@ package io.carbon.tls;
 
 import io.carbon.config.TlsConfig;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
@@ -44,7 +45,8 @@ public final class ReloadableSslContext implements AutoCloseable {
     static final Duration OCSP_FIRST_BACKOFF = Duration.ofMinutes(1);
 
     /** A loaded certificate and the stapler fetching its OCSP response (null when not stapling). */
-    private record Loaded(TlsContexts.Built built, OcspStapler stapler) {
+    /** @param quic the QUIC context for the same pair, made when HTTP/3 first asks for it */
+    private record Loaded(TlsContexts.Built built, OcspStapler stapler, AtomicReference<QuicSslContext> quic) {
     }
 
     private final CertificateFiles files;
@@ -153,6 +155,21 @@ public final class ReloadableSslContext implements AutoCloseable {
         }
     }
 
+    /**
+     * The QUIC context for HTTP/3 with the current certificate and key, made on first use after each (re)load.
+     *
+     * @throws TlsException when the QUIC TLS library refuses the pair
+     */
+    public QuicSslContext quicContext() throws TlsException {
+        Loaded loaded = current.get();
+        QuicSslContext quic = loaded.quic().get();
+        if (quic == null) {
+            loaded.quic().compareAndSet(null, TlsContexts.quicContext(loaded.built().pair(), files, tls));
+            quic = loaded.quic().get();
+        }
+        return quic;
+    }
+
     /** The server certificate now being served, for logging its subject and expiry. */
     public X509Certificate currentLeaf() {
         return current.get().built().leaf();
@@ -184,7 +201,7 @@ public final class ReloadableSslContext implements AutoCloseable {
 
     private synchronized Loaded withStapler(TlsContexts.Built built) {
         if (built.ocspResponder() == null || closed) {
-            return new Loaded(built, null);
+            return new Loaded(built, null, new AtomicReference<>());
         }
         if (ocspThread == null) {
             ocspThread = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -204,10 +221,10 @@ public final class ReloadableSslContext implements AutoCloseable {
             OcspStapler stapler = new OcspStapler(built.ocspResponder(), built.leaf(), built.issuer(), ocspThread,
                     ocspHttp, log, Clock.systemUTC(), ocspFirstBackoff);
             stapler.start();
-            return new Loaded(built, stapler);
+            return new Loaded(built, stapler, new AtomicReference<>());
         } catch (TlsException e) {
             log.warn(e.getMessage());
-            return new Loaded(built, null);
+            return new Loaded(built, null, new AtomicReference<>());
         }
     }
 }

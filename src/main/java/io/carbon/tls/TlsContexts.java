@@ -5,6 +5,9 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslServerContext;
+import io.netty.handler.codec.http3.Http3;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -72,7 +75,7 @@ public final class TlsContexts {
      * rotates its own tickets).
      */
     record Built(SslContext context, X509Certificate leaf, TicketKeys ticketKeys, X509Certificate issuer,
-                 URI ocspResponder) {
+                 URI ocspResponder, Pair pair) {
     }
 
     /** A key and the chain it signs for, leaf first: the files as read and checked, before the TLS stack. */
@@ -148,9 +151,26 @@ public final class TlsContexts {
             TicketKeys tickets = context instanceof OpenSslServerContext openSsl
                     ? new TicketKeys(openSsl, tls.sessionTimeout(), System::nanoTime)
                     : null;
-            return new Built(context, chain[0], tickets, chain.length > 1 ? chain[1] : null, ocspResponder);
+            return new Built(context, chain[0], tickets, chain.length > 1 ? chain[1] : null, ocspResponder, pair);
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(files.certName() + ", " + files.keyName() + ": the TLS library refused the "
+                    + "certificate or key: " + PemFiles.reason(e), e);
+        }
+    }
+
+    /**
+     * The QUIC (HTTP/3) context for the same checked pair: TLS 1.3 only (RFC 9001 §4.2) with BoringSSL inside the
+     * QUIC codec, ALPN h3, the session settings of the TCP context.
+     */
+    static QuicSslContext quicContext(Pair pair, CertificateFiles files, TlsConfig tls) throws TlsException {
+        try {
+            return QuicSslContextBuilder.forServer(pair.key(), null, pair.chain())
+                    .applicationProtocols(Http3.supportedApplicationProtocols())
+                    .sessionCacheSize(Math.max(1, tls.sessionCacheSize()))
+                    .sessionTimeout(Math.max(1, tls.sessionTimeout().toSeconds()))
+                    .build();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            throw new TlsException(files.certName() + ", " + files.keyName() + ": the QUIC TLS library refused the "
                     + "certificate or key: " + PemFiles.reason(e), e);
         }
     }
