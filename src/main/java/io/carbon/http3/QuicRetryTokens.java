@@ -50,9 +50,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * with a shared secret, the next one, for a peer whose clock crossed the rotation boundary first), a token
  * issued more than {@link #MAX_CLOCK_SKEW} in the future, a token as old as the lifetime or older, and a tag
  * that does not match (compared in constant time with {@link MessageDigest#isEqual}); a different IP or port
- * is a tag mismatch. The cheap checks run before the MAC so garbage costs no HMAC. Binding the port means a
- * NAT rebinding within the one round trip of a Retry costs the client one more Retry; quic-go binds only the
- * IP for that reason, Carbon prefers the tighter binding.
+ * is a tag mismatch. The cheap checks run before the MAC so garbage costs no HMAC. Netty drops an Initial
+ * whose token fails silently (no INVALID_TOKEN close, RFC 9000 §8.1.2), and a client accepts only one Retry
+ * per connection (§17.2.5.2), so a rejected echo makes that connection attempt time out. Binding the port
+ * therefore means a NAT rebinding inside the one round trip of a Retry costs the client a reconnect; quic-go
+ * binds only the IP for that reason, Carbon prefers the tighter binding (the port is part of the address
+ * RFC 9000 §8 validates).
  *
  * <h2>Keys</h2>
  * Keys rotate every {@code rotation} (default one hour), counted in epochs of the clock
@@ -66,9 +69,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <h2>Replay</h2>
  * RFC 9000 §8.1.4 asks servers to limit token replay and to accept Retry tokens only for a short time. A
- * token can be replayed from the same IP and port until it expires (default {@link #DEFAULT_LIFETIME}, the
- * short window quiche's and quic-go's examples use); a replay from any other address fails the MAC, so a
- * captured token cannot make Carbon send to a victim that did not ask.
+ * token can be replayed from the same IP and port until it expires (default {@link #DEFAULT_LIFETIME}, as
+ * quic-go's {@code protocol.RetryTokenValidity}); a replay from any other address fails the MAC, so a captured
+ * token cannot make Carbon send to a victim that did not ask.
  *
  * <h2>Amplification</h2>
  * RFC 9000 §8.1 forbids a server from sending more than three times the bytes it received from an address it
@@ -86,8 +89,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code NoQuicTokenHandler}: {@code writeToken} returns {@code false}, so no Retry is sent and the handshake
  * starts on the first Initial from an unvalidated address (quiche's 3x limit is then the only protection,
  * and saves the round trip), and in 4.2.18 its {@code validateToken} returns {@code -1}, so an Initial that
- * carries any token is dropped. The cost of this class is one extra round trip per new connection; quiche's
- * server never sends NEW_TOKEN, so there is no token to skip it on a later connection.
+ * carries any token is dropped. The cost of this class is one extra round trip per new connection: Netty's
+ * {@code QuicTokenHandler} has no hook for NEW_TOKEN frames (RFC 9000 §8.1.3), so a returning client cannot
+ * skip the Retry. {@link #writeToken} always returns {@code true}; a caller wanting Retry only under load could
+ * wrap this class and return {@code false} while few handshakes are pending (validation of echoed tokens must
+ * stay on).
  */
 public final class QuicRetryTokens implements QuicTokenHandler {
 
