@@ -5,6 +5,7 @@ import io.carbon.config.NetworkConfig;
 import io.carbon.config.ServerConfig;
 import io.carbon.http.DrainEvent;
 import io.carbon.http.RouteTable;
+import io.carbon.http3.QuicRetryTokens;
 import io.carbon.logging.ServerLog;
 import io.carbon.metrics.AdminRoutes;
 import io.carbon.metrics.Metrics;
@@ -21,6 +22,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -78,6 +81,14 @@ public final class CarbonServer {
     private final ChannelGroup adminConnections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
     private Channel adminListener;
     private int adminPort;
+    /** The HTTP/3 sockets: open until the drain ended, so QUIC connections can finish their requests. */
+    private final List<Channel> quicSockets = new ArrayList<>();
+    /** The UDP port of HTTP/3 once listening, else 0 (no Alt-Svc then). */
+    private volatile int http3Port;
+    /** The QUIC TLS context handed out last, kept for when a reloaded certificate does not load into QUIC. */
+    private volatile QuicSslContext lastQuicTls;
+    /** Set when shutdown begins: new QUIC connections are refused from then on. */
+    private volatile boolean draining;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
     private final int[] boundPorts = new int[2];
     private static final int PLAIN = 0;
@@ -111,13 +122,17 @@ public final class CarbonServer {
         boolean websockets = config.enableWebsocket();
 
         try {
-            site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort, metrics), config);
+            site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort, metrics,
+                    this::altSvc), config);
             if (network.useHttps()) {
                 Channel secure = bind(TLS, network.httpsPort(),
                         new TlsInitializer(gate, this::site, http2, log, websockets));
                 urls.add("https://" + hostPort((InetSocketAddress) secure.localAddress()));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
                         + (http2 ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
+                if (config.http3().enabled()) {
+                    startHttp3();
+                }
             }
             boolean redirect = config.tls().redirectToHttps();
             Channel plain = bind(PLAIN, network.port(),
@@ -134,6 +149,52 @@ public final class CarbonServer {
         log.info("transport " + transport.label() + ", " + threads + " worker thread(s)"
                 + (transport.reusePort() ? " accepting on their own listeners (SO_REUSEPORT)" : "") + ", max_connections "
                 + network.maxConnections() + ", serving " + config.files().wwwPath());
+    }
+
+    /**
+     * Binds HTTP/3 on UDP (http3_port, or the HTTPS port's number). A failure to start it (the QUIC library, the
+     * UDP port) is logged and the server goes on without it: TCP clients are served as before and are not told
+     * about HTTP/3 (no Alt-Svc).
+     */
+    private void startHttp3() {
+        int port = config.http3().port() != 0 ? config.http3().port() : boundPorts[TLS];
+        InetSocketAddress address = new InetSocketAddress(config.network().serverName(), port);
+        try {
+            site.tls.quicContext(); // the certificate must load into QUIC's TLS too, or there is no point
+            QuicSslContext certificate = QuicSslContextBuilder.buildForServerWithSni(name -> currentQuicTls());
+            List<Channel> sockets = Http3Listener.bind(transport, workers, address, config.http3(), certificate,
+                    config.http3().retry() ? new QuicRetryTokens() : null,
+                    new QuicInitializer(gate, this::site, () -> draining), log);
+            quicSockets.addAll(sockets);
+            http3Port = ((InetSocketAddress) sockets.get(0).localAddress()).getPort();
+            log.info("listening on udp://" + hostPort((InetSocketAddress) sockets.get(0).localAddress())
+                    + " (HTTP/3; QUIC" + (config.http3().retry() ? ", address validation by Retry" : "") + ", "
+                    + sockets.size() + " socket(s))");
+        } catch (IOException | TlsException | RuntimeException | LinkageError e) {
+            log.error("HTTP/3 is off: " + e.getMessage(), null);
+        }
+    }
+
+    /** The QUIC TLS context of the current site's certificate (a reload swaps it), or the last good one. */
+    private QuicSslContext currentQuicTls() {
+        try {
+            lastQuicTls = site.tls.quicContext();
+        } catch (TlsException e) {
+            log.error("HTTP/3 keeps the certificate loaded before: " + e.getMessage(), null);
+        }
+        return lastQuicTls;
+    }
+
+    /** {@code h3=":PORT"; ma=SECONDS} (RFC 7838, RFC 9114 §3.1.1) while HTTP/3 listens, else null. */
+    private String altSvc() {
+        int port = http3Port;
+        return port == 0 ? null
+                : "h3=\":" + port + "\"; ma=" + site.config.http3().altSvcMaxAge().toSeconds();
+    }
+
+    /** The UDP port HTTP/3 listens on, or 0 when it does not (tests). */
+    public int http3Port() {
+        return http3Port;
     }
 
     private Site site() {
@@ -394,6 +455,7 @@ public final class CarbonServer {
      */
     public void shutdown() {
         readiness.draining(); // first: load balancers stop sending while the listeners close and requests finish
+        draining = true;
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
         }
@@ -424,6 +486,10 @@ public final class CarbonServer {
     /** Closes everything at once. */
     private void shutdownNow() {
         openConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        for (Channel socket : quicSockets) {
+            socket.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        quicSockets.clear();
         stopAdmin();
         for (EventLoopGroup group : new EventLoopGroup[] {acceptor, workers}) {
             if (group != null) {

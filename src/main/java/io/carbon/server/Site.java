@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Everything that answers requests, built from one {@link ServerConfig}: the route table and its features
@@ -49,10 +50,14 @@ import java.util.function.IntSupplier;
  */
 final class Site {
 
-    /** The long-lived things a site is built with; they outlive every reload. */
-    /** @param metrics told about every exchange after the access log; null when admin_port is 0 */
+    /**
+     * The long-lived things a site is built with; they outlive every reload.
+     *
+     * @param metrics told about every exchange after the access log; null when admin_port is 0
+     * @param altSvc  the Alt-Svc value advertising HTTP/3 over TLS, or null while HTTP/3 is not listening
+     */
     record Context(ServerLog log, ExecutorService blockingPool, ScheduledExecutorService timers,
-                   ServerConfig started, IntSupplier httpsPort, Metrics metrics) {
+                   ServerConfig started, IntSupplier httpsPort, Metrics metrics, Supplier<String> altSvc) {
     }
 
     private final Context context;
@@ -106,7 +111,7 @@ final class Site {
         files.warnings().forEach(log::warn);
         RateLimitConfig limits = config.rateLimit();
         ClientBudget messages = messageBudget(limits);
-        return new Site(context, config, finisher(config), files,
+        return new Site(context, config, finisher(config, context), files,
                 config.enableWebsocket() ? new WebSocketService(config.websocket(), context.timers(), messages) : null,
                 rateLimit(limits, log), messages, accessLog, tls);
     }
@@ -150,7 +155,7 @@ final class Site {
             log2 = AccessLog.open(next.logging(), log);
             retired.add(accessLog);
         }
-        return new Site(context, next, finisher(next), files, sockets, limit, budget, log2, certificate);
+        return new Site(context, next, finisher(next, context), files, sockets, limit, budget, log2, certificate);
     }
 
     private static boolean sameAccessLog(ServerConfig a, ServerConfig b) {
@@ -212,9 +217,9 @@ final class Site {
         return context;
     }
 
-    private static ResponseFinisher finisher(ServerConfig config) {
-        return new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader()),
-                ErrorPages.load(config.files().wwwPath()));
+    private static ResponseFinisher finisher(ServerConfig config, Context context) {
+        return new ResponseFinisher(new StandardHeaders(config.http().securityHeaders(), config.tls().hstsHeader(),
+                context.altSvc()), ErrorPages.load(config.files().wwwPath()));
     }
 
     private static StaticFileHandler staticFiles(Context context, ServerConfig config) {

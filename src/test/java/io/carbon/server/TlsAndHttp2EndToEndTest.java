@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.testing.Trust;
 import io.carbon.testing.RawHttp;
 import io.carbon.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -77,19 +78,7 @@ class TlsAndHttp2EndToEndTest {
     }
 
     static SSLContext trusting(Path pem) throws Exception {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (InputStream in = Files.newInputStream(pem)) {
-            int i = 0;
-            for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("c" + i++, cert);
-            }
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(store);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return context;
+        return Trust.pem(pem);
     }
 
     private URI https(String path) {

@@ -1,0 +1,40 @@
+package io.carbon.server;
+
+import io.carbon.http.Exchanges;
+import io.carbon.http3.Http3Branch;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.quic.QuicChannel;
+
+import java.net.InetSocketAddress;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Sets up each new QUIC connection on the HTTP/3 port once its handshake began: the connection gate (the same
+ * limits as TCP, by the client's UDP address), then the HTTP/3 branch reading the current site per request.
+ */
+final class QuicInitializer extends ChannelInitializer<QuicChannel> {
+
+    private final ConnectionGate gate;
+    private final Supplier<Site> site;
+    private final Supplier<Exchanges> exchanges;
+    private final BooleanSupplier draining;
+
+    /** @param draining true once shutdown began: new connections are closed at once */
+    QuicInitializer(ConnectionGate gate, Supplier<Site> site, BooleanSupplier draining) {
+        this.gate = gate;
+        this.site = site;
+        this.draining = draining;
+        this.exchanges = () -> site.get().exchanges;
+    }
+
+    @Override
+    protected void initChannel(QuicChannel channel) {
+        if (draining.getAsBoolean() || !(channel.remoteSocketAddress() instanceof InetSocketAddress remote)
+                || !gate.admitQuic(channel, remote)) {
+            channel.close();
+            return;
+        }
+        Http3Branch.configure(channel.pipeline(), exchanges, site.get().config.http());
+    }
+}
