@@ -200,7 +200,7 @@ final class ConfigKeys {
             c -> c.http3().enabled());
     static final Key<Integer> HTTP3_PORT = new Key<>("http3_port", "0", ValueTypes.integer(0, 65535),
             "the UDP port of HTTP/3; 0 = the same number as the HTTPS port", c -> c.http3().port());
-    static final Key<Duration> HTTP3_ALT_SVC_MAX_AGE = new Key<>("http3_alt_svc_max_age", "86400s",
+    static final Key<Duration> HTTP3_ALT_SVC_MAX_AGE = new Key<>("http3_alt_svc_max_age", "24h",
             ValueTypes.duration(Duration.ofSeconds(1), Duration.ofDays(365)),
             "how long clients may remember that HTTP/3 is offered (Alt-Svc ma=)", c -> c.http3().altSvcMaxAge());
     static final Key<Duration> HTTP3_IDLE_TIMEOUT = new Key<>("http3_idle_timeout", "30s",
