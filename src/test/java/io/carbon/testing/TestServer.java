@@ -16,12 +16,14 @@ public final class TestServer implements AutoCloseable {
     private final CarbonServer server;
     private final ServerConfig config;
     private final ServerLog log;
+    private final Map<String, String> settings;
     private boolean stopped;
 
-    private TestServer(CarbonServer server, ServerConfig config, ServerLog log) {
+    private TestServer(CarbonServer server, ServerConfig config, ServerLog log, Map<String, String> settings) {
         this.server = server;
         this.config = config;
         this.log = log;
+        this.settings = Map.copyOf(settings);
     }
 
     /**
@@ -44,7 +46,7 @@ public final class TestServer implements AutoCloseable {
         ServerLog log = ServerLog.open(config.logging());
         CarbonServer server = new CarbonServer(config, log);
         server.start();
-        return new TestServer(server, config, log);
+        return new TestServer(server, config, log, all);
     }
 
     /**
@@ -83,6 +85,11 @@ public final class TestServer implements AutoCloseable {
 
     public CarbonServer server() {
         return server;
+    }
+
+    /** Every setting the server was started with (to build a changed configuration for a reload). */
+    public Map<String, String> settings() {
+        return settings;
     }
 
     public ServerConfig config() {
