@@ -6,9 +6,10 @@ import io.carbon.http.Exchanges;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http3.DefaultHttp3SettingsFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ServerConnectionHandler;
-import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.http3.Http3SettingsFrame;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -68,18 +69,16 @@ public final class Http3Branch {
      */
     public static void configure(ChannelPipeline pipeline, Supplier<Exchanges> exchanges, HttpConfig http) {
         Http3Drain drain = new Http3Drain();
+        // RFC 9114 §4.2.2: the largest field section a client may send (max_header_size, as on HTTP/1.1 and 2).
+        DefaultHttp3SettingsFrame settings = new DefaultHttp3SettingsFrame();
+        settings.put(Http3SettingsFrame.HTTP3_SETTINGS_MAX_FIELD_SECTION_SIZE, (long) http.maxHeaderSize());
         pipeline.addLast("h3-connection", new Http3ServerConnectionHandler(new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel stream) {
                 drain.streamOpened(stream);
                 stream.pipeline().addLast(new Http3StreamHandler(exchanges, http));
             }
-        }));
+        }, null, null, settings, true)); // true: no QPACK dynamic table (no table state a client can bloat)
         pipeline.addLast("h3-drain", drain);
-    }
-
-    /** True when {@code channel} is a QUIC connection (for the server's drain and limits). */
-    public static boolean isConnection(Object channel) {
-        return channel instanceof QuicChannel;
     }
 }
