@@ -42,7 +42,10 @@ work=$(mktemp -d /tmp/carbon-h3.XXXXXX)
 carbon_pid=''
 cleanup() {
   local rc=$?
-  if [ -n "$carbon_pid" ]; then
+  if [ -n "$carbon_pid" ]; then # TERM (timeout passes it on to java), up to 10 s, then KILL timeout and its java
+    kill -TERM "$carbon_pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "$carbon_pid" 2>/dev/null || break; sleep 0.1; done
+    pkill -KILL -P "$carbon_pid" 2>/dev/null || true
     kill -KILL "$carbon_pid" 2>/dev/null || true
     wait "$carbon_pid" 2>/dev/null || true
   fi
