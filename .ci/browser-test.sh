@@ -6,10 +6,16 @@
 #   1. https://  HTTP/2 over TLS, WebSocket on: the page must say h2, echo and both channel checks must pass
 #                (the browser picks RFC 8441 WebSockets on the h2 connection, or HTTP/1.1 upgrades, by itself);
 #   2. http://   HTTP/1.1, WebSocket on: the same over plain RFC 6455 upgrades;
-#   3. http://   a second Carbon with enable_websocket = false: the page must say the demo is off.
+#   3. https://  HTTP/3 from the same Carbon (enable_http3, UDP on the HTTPS port's number): Chromium is told to
+#                use QUIC to that origin at once (--origin-to-force-quic-on) and to accept the self-signed
+#                certificate by its key (--ignore-certificate-errors-spki-list); the navigation's
+#                nextHopProtocol must be h3, and the demo must pass (fetch and EventSource go over h3, WebSocket
+#                over whatever Chromium picks); Chromium's net log is kept for a failure;
+#   4. http://   a second Carbon with enable_websocket = false: the page must say the demo is off.
 # Installs chromium (apt-get) and the npm packages (npm ci) when missing. Every step is bounded; the whole
 # script exits non-zero with the reason, Carbon's log and the browser's output on any failure.
-# Environment: BT_HTTP_PORT [18280], BT_HTTPS_PORT [18643], KEEP_WORK [0] (1 = keep the temporary folder).
+# Environment: BT_HTTP_PORT [18280], BT_HTTPS_PORT [18643] (TCP and UDP), KEEP_WORK [0] (1 = keep the temporary
+# folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +33,7 @@ need=()
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
 command -v ss >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
@@ -46,6 +53,7 @@ fi
 for p in $HTTP_PORT $HTTPS_PORT; do
   [ -z "$(ss -Htln "sport = :$p")" ] || die "port $p is already in use (set BT_HTTP_PORT / BT_HTTPS_PORT)"
 done
+[ -z "$(ss -Huln "sport = :$HTTPS_PORT")" ] || die "UDP port $HTTPS_PORT is already in use (set BT_HTTPS_PORT)"
 
 work=$(mktemp -d /tmp/carbon-browser.XXXXXX)
 carbon_pid=''
@@ -90,6 +98,7 @@ start_carbon() {
     echo "log_file = $dir/server.log"
     echo "access_log = $dir/access.log"
     echo "shutdown_timeout = 2s"
+    echo "admin_port = 0" # no metrics listener: the default 9180 may be taken by another Carbon on the machine
     cat
   } >"$dir/carbon.conf"
   # timeout bounds a Carbon that outlives this script; --foreground, because without it timeout passes our one
@@ -111,10 +120,15 @@ start_carbon() {
   die "Carbon did not answer http://$HOST:$HTTP_PORT/ within 30 s"
 }
 
-# Runs check.mjs (bounded twice: its own timeout and this one).
+# Runs check.mjs (bounded twice: its own timeout and this one). QUIC_ORIGIN, SPKI_SHA256 and NET_LOG pass through.
 check() { # url expected-protocol ok|off
-  EXPECT_PROTOCOL=$2 EXPECT_DEMO=$3 TIMEOUT_MS=30000 timeout -k 5 90 node .ci/browser/check.mjs "$1" \
-    || die "the landing page's demo at $1 did not pass (expected protocol $2, demo $3)"
+  if ! EXPECT_PROTOCOL=$2 EXPECT_DEMO=$3 TIMEOUT_MS=30000 timeout -k 5 90 node .ci/browser/check.mjs "$1"; then
+    if [ -n "${NET_LOG:-}" ] && [ -s "$NET_LOG" ]; then # why QUIC failed, in Chromium's words
+      say "QUIC in Chromium's net log $NET_LOG (errors and close reasons):"
+      grep -oE '"(details|net_error|quic_error|error)": ?("[^"]*"|-?[0-9]+)' "$NET_LOG" | sort | uniq -c | sed 's/^/  /' || true
+    fi
+    die "the landing page's demo at $1 did not pass (expected protocol $2, demo $3)"
+  fi
 }
 
 # 1 and 2: WebSocket on, HTTPS with HTTP/2 and plain HTTP/1.1.
@@ -124,6 +138,7 @@ https_port = $HTTPS_PORT
 ssl_cert_path = $work/on/cert.pem
 ssl_key_path = $work/on/key.pem
 enable_http2 = true
+enable_http3 = true
 enable_websocket = true
 CONF
 for ((i = 0; i < 100; i++)); do
@@ -134,10 +149,19 @@ version=$(curl -sk --http2 --max-time 5 -o /dev/null -w '%{http_version}' "https
 [ "$version" = 2 ] || die "curl did not get HTTP/2 from https://$HOST:$HTTPS_PORT/ (got '$version')"
 check "https://$HOST:$HTTPS_PORT/" h2 ok
 check "http://$HOST:$HTTP_PORT/" http/1.1 ok
+# 3: HTTP/3. Carbon serves TCP on when QUIC cannot start; here that is a failure, said before the browser runs.
+grep -q "listening on udp://.*:$HTTPS_PORT (HTTP/3" "$work/on/stdout" \
+  || die "Carbon does not say it listens on udp port $HTTPS_PORT for HTTP/3"
+spki=$(openssl x509 -pubkey -noout -in "$work/on/cert.pem" | openssl pkey -pubin -outform der \
+       | openssl dgst -sha256 -binary | base64) || die "openssl could not hash the key of $work/on/cert.pem"
+QUIC_ORIGIN=$HOST:$HTTPS_PORT SPKI_SHA256=$spki NET_LOG=$work/on/chromium-netlog.json \
+  check "https://$HOST:$HTTPS_PORT/" h3 ok
 # Which way the browser's WebSockets went (information only: the browser chooses). Counted from the access
 # log: demo requests to /ws and /ws/channels/ by protocol.
 sleep 0.5
 if [ -s "$work/on/access.log" ]; then
+  say "requests in the access log, by protocol: $(sed -E 's/.*"[A-Z]+ [^ ]+ ([^"]*)".*/\1/' "$work/on/access.log" \
+    | sort | uniq -c | tr -s ' ' | paste -sd, -)"
   say "WebSocket and channel requests in the access log, by method and protocol:"
   grep -E '"[A-Z]+ /ws(/channels/[^ ]*)? ' "$work/on/access.log" \
     | sed -E 's/.*"([A-Z]+) (\/ws[^ ]*) ([^"]*)".*/\1 \3/' | sort | uniq -c | sed 's/^/  /' || true
@@ -145,7 +169,7 @@ fi
 stop_carbon
 [ "$stopped" = 0 ] || die "Carbon (WebSocket on) exited with status $stopped after SIGTERM"
 
-# 3: WebSocket off: the page works and says the demo is off.
+# 4: WebSocket off: the page works and says the demo is off.
 start_carbon off <<CONF
 use_https = false
 enable_websocket = false
@@ -154,4 +178,5 @@ check "http://$HOST:$HTTP_PORT/" http/1.1 off
 stop_carbon
 [ "$stopped" = 0 ] || die "Carbon (WebSocket off) exited with status $stopped after SIGTERM"
 
-say "OK: h2 over TLS and HTTP/1.1 with the WebSocket echo, channel and SSE checks, and the page without WebSocket"
+say "OK: h2 over TLS, h3 over QUIC and HTTP/1.1 with the WebSocket echo, channel and SSE checks, and the page" \
+  "without WebSocket"

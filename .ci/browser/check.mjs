@@ -10,6 +10,11 @@
 //   CHROMIUM [/usr/bin/chromium]
 //   ECHO_PATH [/ws]          with EXPECT_DEMO=off, the failed WebSocket to it and the 404 are not errors
 //   SCREENSHOT               a PNG path: a full-page screenshot is saved there
+//   QUIC_ORIGIN              host:port Chromium must speak HTTP/3 (QUIC) to from the first request
+//                            (--origin-to-force-quic-on); needed for EXPECT_PROTOCOL=h3
+//   SPKI_SHA256              base64 SHA-256 of the server certificate's SubjectPublicKeyInfo: Chromium's QUIC
+//                            accepts a self-signed certificate only through --ignore-certificate-errors-spki-list
+//   NET_LOG                  a JSON path: Chromium's net log goes there (--log-net-log), to see why QUIC failed
 import { chromium } from 'playwright-core';
 
 const url = process.argv[2];
@@ -23,8 +28,15 @@ const timeoutMs = Number(process.env.TIMEOUT_MS || 30000);
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const screenshot = process.env.SCREENSHOT || '';
 const echoPath = process.env.ECHO_PATH || '/ws';
+const quicOrigin = process.env.QUIC_ORIGIN || '';
+const spki = process.env.SPKI_SHA256 || '';
+const netLog = process.env.NET_LOG || '';
 if (!['ok', 'off'].includes(expectDemo) || !(timeoutMs > 0)) {
   console.error('check.mjs: EXPECT_DEMO must be ok or off, TIMEOUT_MS a positive number of milliseconds');
+  process.exit(2);
+}
+if (expectProtocol === 'h3' && !quicOrigin) {
+  console.error('check.mjs: EXPECT_PROTOCOL=h3 needs QUIC_ORIGIN (host:port), and SPKI_SHA256 for a self-signed certificate');
   process.exit(2);
 }
 const label = `[${url} ${expectProtocol}${expectDemo === 'off' ? ', WebSocket off' : ''}]`;
@@ -42,6 +54,18 @@ const args = [
   '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--ignore-certificate-errors',
 ];
+// HTTP/3: QUIC to this origin at once, without waiting for Alt-Svc, and no TCP fallback, so a QUIC failure is a
+// failed navigation, not a silent h2. --ignore-certificate-errors does not reach QUIC's certificate verifier; the
+// SPKI list does. (No --disable-quic anywhere: that would win.)
+if (quicOrigin) {
+  args.push(`--origin-to-force-quic-on=${quicOrigin}`);
+}
+if (spki) {
+  args.push(`--ignore-certificate-errors-spki-list=${spki}`);
+}
+if (netLog) {
+  args.push(`--log-net-log=${netLog}`);
+}
 
 const failures = [];
 const pageErrors = [];
@@ -70,6 +94,13 @@ try {
     throw new Error(`${url} answered ${response ? response.status() : 'nothing'}`);
   }
   const csp = (await response.allHeaders())['content-security-policy'] || '';
+  // The protocol of the navigation as the browser's own timing API says it, next to what the page shows.
+  const navigationProtocol = await page.evaluate(
+    () => performance.getEntriesByType('navigation')[0]?.nextHopProtocol ?? '(no navigation entry)');
+  console.log(`${label} performance navigation entry: nextHopProtocol = '${navigationProtocol}'`);
+  if (navigationProtocol !== expectProtocol) {
+    failures.push(`the navigation's nextHopProtocol is '${navigationProtocol}', expected '${expectProtocol}'`);
+  }
   await page.waitForFunction(
     () => ['ok', 'fail', 'off'].includes(document.getElementById('demo')?.dataset.state),
     null, { timeout: timeoutMs, polling: 100 },
@@ -130,6 +161,12 @@ try {
   console.log(`${label} ${result.status}`);
   for (const c of [result.protocol, result.echo, result.channelWs, result.channelSse]) {
     console.log(`  ${(c?.state || '?').padEnd(7)} ${c?.text}`);
+  }
+  if (quicOrigin) {
+    // Information: which protocol each subresource and fetch went over (the browser chooses per request).
+    const resources = await page.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => `${e.nextHopProtocol || '?'} ${e.initiatorType} ${new URL(e.name).pathname}`));
+    console.log(`${label} resources: ${resources.join(', ') || '(none)'}`);
   }
   if (screenshot) {
     await page.screenshot({ path: screenshot, fullPage: true });
