@@ -38,7 +38,7 @@ ENV SERVER_NAME=0.0.0.0
 ENV JAVA_OPTS="-XX:+UseParallelGC -Xms64m -Xmx512m -XX:MaxDirectMemorySize=1g"
 
 VOLUME ["/app/www", "/app/ssl", "/app/log"]
-# HTTP, HTTPS, the UDP port HTTP/3 will use on https_port (reserved: HTTP/3 is not served yet), admin.
+# HTTP, HTTPS, HTTP/3 (UDP, on the HTTPS port's number when enable_http3 is on), admin.
 EXPOSE 8080 8443 8443/udp 9180
 
 USER carbon:carbon
