@@ -10,7 +10,7 @@ public enum HttpProtocol {
     HTTP_1_0("HTTP/1.0", false, HttpResponseStatus.SWITCHING_PROTOCOLS),
     HTTP_1_1("HTTP/1.1", true, HttpResponseStatus.SWITCHING_PROTOCOLS),
     HTTP_2("HTTP/2.0", true, HttpResponseStatus.OK),
-    HTTP_3("HTTP/3", true, HttpResponseStatus.OK);
+    HTTP_3("HTTP/3.0", true, HttpResponseStatus.OK);
 
     private final String logName;
     private final boolean streamsUnknownLength;

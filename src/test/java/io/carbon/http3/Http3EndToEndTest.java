@@ -82,7 +82,7 @@ class Http3EndToEndTest {
             assertThat(again.body()).isEmpty();
         }
         Poll.untilChecked("the access log line", () -> Files.readString(dir.resolve("log/access.log")),
-                log -> log.contains("\"GET / HTTP/3\" 200 6") && log.contains("\"GET / HTTP/3\" 304"));
+                log -> log.contains("\"GET / HTTP/3.0\" 200 6") && log.contains("\"GET / HTTP/3.0\" 304"));
     }
 
     @Test
@@ -144,7 +144,7 @@ class Http3EndToEndTest {
         leaving.close();
         assertThatThrownBy(() -> never.get(5, TimeUnit.SECONDS)).isNotNull();
         Poll.untilChecked("a 499 in the access log", () -> Files.readString(dir.resolve("log/access.log")),
-                log -> log.contains("\"POST / HTTP/3\" 499"));
+                log -> log.contains("\"POST / HTTP/3.0\" 499"));
         try (H3Client client = client()) {
             assertThat(client.get("/").status()).isEqualTo(200);
         }
