@@ -385,7 +385,7 @@ h3_probe() { # server tls-port -> 0 when 1k.html and 100k.html come back over HT
     timeout -k 5 60 "${h3load[@]}" --url "https://$HOST:$2/$f" --connections 1 --streams 1 --duration 1s \
       --connect-timeout 5s --expect-length "$(wc -c <"$work/www/$f")" >"$out" 2>&1 || true
     if ! grep -q '^RESULT requests=[1-9][0-9]* .*errors=0 ' "$out"; then
-      warn "$1 did not answer $f over HTTP/3 on UDP port $2: $(grep -E '^  [0-9]+ x |^RESULT|Exception|rror' "$out" | head -n 3 | tr '\n' ' ')(see $out)"
+      warn "$1 did not answer $f over HTTP/3 on UDP port $2: $(grep -E '^  [0-9]+ x |Exception|rror' "$out" | head -n 3 | sed 's/^ *//' | tr '\n' ' ')(see $out)"
       return 1
     fi
   done
