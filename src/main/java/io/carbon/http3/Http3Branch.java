@@ -67,16 +67,21 @@ public final class Http3Branch {
      * Sets up an admitted QUIC connection: HTTP/3 with a request stream handler per stream, reading the current
      * exchanges per request, and the drain on shutdown (GOAWAY).
      */
-    public static void configure(ChannelPipeline pipeline, Supplier<Exchanges> exchanges, HttpConfig http) {
+    /** @param extendedConnect a route tunnels (WebSocket): SETTINGS_ENABLE_CONNECT_PROTOCOL is sent (RFC 9220 §3) */
+    public static void configure(ChannelPipeline pipeline, Supplier<Exchanges> exchanges, HttpConfig http,
+                                 boolean extendedConnect) {
         Http3Drain drain = new Http3Drain();
         // RFC 9114 §4.2.2: the largest field section a client may send (max_header_size, as on HTTP/1.1 and 2).
         DefaultHttp3SettingsFrame settings = new DefaultHttp3SettingsFrame();
         settings.put(Http3SettingsFrame.HTTP3_SETTINGS_MAX_FIELD_SECTION_SIZE, (long) http.maxHeaderSize());
+        if (extendedConnect) {
+            settings.put(Http3SettingsFrame.HTTP3_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1L);
+        }
         pipeline.addLast("h3-connection", new Http3ServerConnectionHandler(new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel stream) {
                 drain.streamOpened(stream);
-                stream.pipeline().addLast(new Http3StreamHandler(exchanges, http));
+                stream.pipeline().addLast(new Http3StreamHandler(exchanges, http, extendedConnect));
             }
         }, null, null, settings, true)); // true: no QPACK dynamic table (no table state a client can bloat)
         pipeline.addLast("h3-drain", drain);

@@ -1,6 +1,7 @@
 package io.carbon.http3;
 
 import io.carbon.config.HttpConfig;
+import io.carbon.http.Body;
 import io.carbon.http.ClientConnection;
 import io.carbon.http.Exchange;
 import io.carbon.http.ExchangeOutcome;
@@ -9,7 +10,9 @@ import io.carbon.http.FramedRequests;
 import io.carbon.http.HttpProtocol;
 import io.carbon.http.Response;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http3.DefaultHttp3Headers;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.http3.Http3DataFrame;
@@ -41,6 +44,7 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
 
     private final Supplier<Exchanges> exchanges;
     private final HttpConfig config;
+    private final boolean extendedConnect;
 
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
@@ -50,9 +54,11 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
     private ScheduledFuture<?> bodyTimer;
     private long bodyDeadlineNanos;
 
-    Http3StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config) {
+    /** @param extendedConnect SETTINGS_ENABLE_CONNECT_PROTOCOL was sent: a route tunnels (RFC 9220) */
+    Http3StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean extendedConnect) {
         this.exchanges = exchanges;
         this.config = config;
+        this.extendedConnect = extendedConnect;
     }
 
     @Override
@@ -75,13 +81,19 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
 
     private void onHead(Http3HeadersFrame frame) {
         FramedRequests.Parsed parsed = FramedRequests.parse(frame.headers(), HttpProtocol.HTTP_3,
-                ClientConnection.of(ctx.channel()), false);
+                ClientConnection.of(ctx.channel()), extendedConnect);
         if (parsed.request() == null) {
             state = State.REJECTED;
             ((QuicStreamChannel) ctx.channel()).shutdown(Http3ErrorCode.H3_MESSAGE_ERROR.code());
             return;
         }
         exchange = exchanges.get().begin(parsed.request());
+        if (parsed.protocol() != null) {
+            // RFC 9220 §3: an extended CONNECT; the stream's bytes are the tunnel's, not a body to wait for.
+            state = State.ANSWERING;
+            exchange.answer(ctx.executor(), this::send);
+            return;
+        }
         state = State.BODY;
         HttpResponseStatus refusal = exchange.refusal();
         if (refusal != null) {
@@ -166,6 +178,13 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
             exchange.completed(response, status, 0, ExchangeOutcome.Cut.CLIENT_GONE);
             return;
         }
+        if (exchange.request().connectProtocol() != null) {
+            if (response.tunnel() != null && response.status().codeClass() == HttpStatusClass.SUCCESS) {
+                openTunnel(response);
+                return;
+            }
+            state = State.REJECTED; // a refused tunnel: after the answer, STOP_SENDING ends the client's half
+        }
         writer = new Http3ResponseWriter(ctx);
         int code;
         Future<?> written;
@@ -189,6 +208,24 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
                 ((QuicStreamChannel) ctx.channel()).shutdownInput(Http3ErrorCode.H3_NO_ERROR.code());
             }
         });
+    }
+
+    /**
+     * RFC 9220 §3 (RFC 8441 §5): the 2xx HEADERS without FIN, and from then on the stream's DATA frames carry the
+     * tunnel's bytes (a WebSocket's frames) both ways.
+     */
+    private void openTunnel(Response response) {
+        response.body().release();
+        Response finished = exchange.finisher().finish(new Response(response.status(), response.headers(),
+                Body.EMPTY), true);
+        // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
+        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        ctx.writeAndFlush(new DefaultHttp3HeadersFrame(
+                Http3ResponseWriter.responseHeaders(finished.status(), finished.headers())));
+        exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
+        ctx.pipeline().remove(this);
+        ctx.pipeline().addLast("h3-tunnel", new Http3StreamTunnel(response.tunnel().closeWait().toNanos()));
+        response.tunnel().open(ctx.pipeline());
     }
 
     @Override

@@ -164,7 +164,7 @@ public final class CarbonServer {
             QuicSslContext certificate = QuicSslContextBuilder.buildForServerWithSni(name -> currentQuicTls());
             List<Channel> sockets = Http3Listener.bind(transport, workers, address, config.http3(), certificate,
                     config.http3().retry() ? new QuicRetryTokens() : null,
-                    new QuicInitializer(gate, this::site, () -> draining), log);
+                    new QuicInitializer(gate, this::site, () -> draining, config.enableWebsocket()), log);
             quicSockets.addAll(sockets);
             http3Port = ((InetSocketAddress) sockets.get(0).localAddress()).getPort();
             log.info("listening on udp://" + hostPort((InetSocketAddress) sockets.get(0).localAddress())

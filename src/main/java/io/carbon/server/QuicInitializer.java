@@ -19,12 +19,17 @@ final class QuicInitializer extends ChannelInitializer<QuicChannel> {
     private final Supplier<Site> site;
     private final Supplier<Exchanges> exchanges;
     private final BooleanSupplier draining;
+    private final boolean extendedConnect;
 
-    /** @param draining true once shutdown began: new connections are closed at once */
-    QuicInitializer(ConnectionGate gate, Supplier<Site> site, BooleanSupplier draining) {
+    /**
+     * @param draining        true once shutdown began: new connections are closed at once
+     * @param extendedConnect a route tunnels (WebSocket over HTTP/3, RFC 9220)
+     */
+    QuicInitializer(ConnectionGate gate, Supplier<Site> site, BooleanSupplier draining, boolean extendedConnect) {
         this.gate = gate;
         this.site = site;
         this.draining = draining;
+        this.extendedConnect = extendedConnect;
         this.exchanges = () -> site.get().exchanges;
     }
 
@@ -35,6 +40,6 @@ final class QuicInitializer extends ChannelInitializer<QuicChannel> {
             channel.close();
             return;
         }
-        Http3Branch.configure(channel.pipeline(), exchanges, site.get().config.http());
+        Http3Branch.configure(channel.pipeline(), exchanges, site.get().config.http(), extendedConnect);
     }
 }
