@@ -8,6 +8,7 @@ import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
 import io.carbon.http.FramedRequests;
 import io.carbon.http.HttpProtocol;
+import io.carbon.http.ProgressTimer;
 import io.carbon.http.Response;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -26,9 +27,7 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -58,8 +57,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     /** Set once a response is being written; told when the stream goes away. */
     private Http2ResponseWriter writer;
     /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
-    private ScheduledFuture<?> bodyTimer;
-    private long bodyDeadlineNanos;
+    private ProgressTimer bodyTimer;
 
     Http2StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean secure, boolean extendedConnect) {
         this.exchanges = exchanges;
@@ -139,30 +137,17 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
      * {@code header_timeout}, else 408 (and RST_STREAM, so the client stops sending).
      */
     private void awaitBody() {
-        long timeout = config.headerTimeout().toNanos();
-        bodyDeadlineNanos = System.nanoTime() + timeout;
-        if (bodyTimer == null) {
-            bodyTimer = ctx.executor().schedule(this::onBodyTimer, timeout, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void onBodyTimer() {
-        bodyTimer = null;
-        if (state != State.BODY || !ctx.channel().isActive()) {
-            return;
-        }
-        long remaining = bodyDeadlineNanos - System.nanoTime();
-        if (remaining > 0) {
-            bodyTimer = ctx.executor().schedule(this::onBodyTimer, remaining, TimeUnit.NANOSECONDS);
-            return;
-        }
-        reject(HttpResponseStatus.REQUEST_TIMEOUT);
+        bodyTimer = new ProgressTimer(ctx.executor(), config.headerTimeout(), () -> {
+            if (state == State.BODY && ctx.channel().isActive()) {
+                reject(HttpResponseStatus.REQUEST_TIMEOUT);
+            }
+        });
+        bodyTimer.start();
     }
 
     private void stopBodyTimer() {
         if (bodyTimer != null) {
-            bodyTimer.cancel(false);
-            bodyTimer = null;
+            bodyTimer.stop();
         }
     }
 
@@ -180,7 +165,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         if (frame.isEndStream()) {
             answer();
         } else {
-            bodyDeadlineNanos = System.nanoTime() + config.headerTimeout().toNanos();
+            bodyTimer.progress();
         }
     }
 

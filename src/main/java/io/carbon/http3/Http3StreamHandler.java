@@ -8,6 +8,7 @@ import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
 import io.carbon.http.FramedRequests;
 import io.carbon.http.HttpProtocol;
+import io.carbon.http.ProgressTimer;
 import io.carbon.http.Response;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -22,9 +23,7 @@ import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -50,9 +49,8 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
     private State state = State.HEAD;
     private Exchange exchange;
     private Http3ResponseWriter writer;
-    /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1 and HTTP/2. */
-    private ScheduledFuture<?> bodyTimer;
-    private long bodyDeadlineNanos;
+    /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
+    private ProgressTimer bodyTimer;
 
     /** @param extendedConnect SETTINGS_ENABLE_CONNECT_PROTOCOL was sent: a route tunnels (RFC 9220) */
     Http3StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean extendedConnect) {
@@ -117,7 +115,7 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
                 reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
                 return;
             }
-            bodyDeadlineNanos = System.nanoTime() + config.headerTimeout().toNanos();
+            bodyTimer.progress();
         } finally {
             ReferenceCountUtil.release(frame);
         }
@@ -138,28 +136,17 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
     }
 
     private void awaitBody() {
-        long timeout = config.headerTimeout().toNanos();
-        bodyDeadlineNanos = System.nanoTime() + timeout;
-        bodyTimer = ctx.executor().schedule(this::onBodyTimer, timeout, TimeUnit.NANOSECONDS);
-    }
-
-    private void onBodyTimer() {
-        bodyTimer = null;
-        if (state != State.BODY || !ctx.channel().isActive()) {
-            return;
-        }
-        long remaining = bodyDeadlineNanos - System.nanoTime();
-        if (remaining > 0) {
-            bodyTimer = ctx.executor().schedule(this::onBodyTimer, remaining, TimeUnit.NANOSECONDS);
-            return;
-        }
-        reject(HttpResponseStatus.REQUEST_TIMEOUT);
+        bodyTimer = new ProgressTimer(ctx.executor(), config.headerTimeout(), () -> {
+            if (state == State.BODY && ctx.channel().isActive()) {
+                reject(HttpResponseStatus.REQUEST_TIMEOUT);
+            }
+        });
+        bodyTimer.start();
     }
 
     private void stopBodyTimer() {
         if (bodyTimer != null) {
-            bodyTimer.cancel(false);
-            bodyTimer = null;
+            bodyTimer.stop();
         }
     }
 
