@@ -15,7 +15,6 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.Future;
 
-
 /**
  * Puts one response on a stream channel: HEADERS, then the body as DATA frames paced by the stream's
  * writability (which follows the peer's flow-control windows and our outbound buffer), so a 1 GiB file never
