@@ -227,6 +227,16 @@ final class ConfigKeys {
             "SO_RCVBUF and SO_SNDBUF of the HTTP/3 socket (bytes; the kernel may cap them, and the log says so)",
             c -> c.http3().udpBufferSize());
 
+    static final Key<Boolean> ENABLE_WEBTRANSPORT = new Key<>("enable_webtransport", "false", ValueTypes.bool(),
+            "with enable_http3 and enable_websocket: WebTransport sessions on the WebSocket echo and channel paths",
+            c -> c.http3().webTransport());
+    static final Key<Integer> WEBTRANSPORT_MAX_SESSIONS = new Key<>("webtransport_max_sessions", "16",
+            ValueTypes.integer(1, 1024), "WebTransport sessions one QUIC connection may have open at once",
+            c -> c.http3().webTransportMaxSessions());
+    static final Key<Integer> WEBTRANSPORT_MAX_STREAMS = new Key<>("webtransport_max_streams", "256",
+            ValueTypes.integer(1, 1 << 16), "streams one WebTransport session may have open at once; more are reset",
+            c -> c.http3().webTransportMaxStreams());
+
     static final Key<String> WEBSOCKET_ECHO_PATH = new Key<>("websocket_echo_path", "/ws",
             ValueTypes.endpointPath(false), "WebSocket endpoint that sends every message back unchanged",
             c -> c.websocket().echoPath());
@@ -331,7 +341,8 @@ final class ConfigKeys {
             HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
             HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, ENABLE_HTTP3, HTTP3_PORT,
             HTTP3_ALT_SVC_MAX_AGE, HTTP3_IDLE_TIMEOUT, HTTP3_MAX_STREAMS, HTTP3_STREAM_WINDOW, HTTP3_CONNECTION_WINDOW,
-            HTTP3_CONGESTION_CONTROL, HTTP3_RETRY, HTTP3_UDP_BUFFER_SIZE, WEBSOCKET_ECHO_PATH,
+            HTTP3_CONGESTION_CONTROL, HTTP3_RETRY, HTTP3_UDP_BUFFER_SIZE, ENABLE_WEBTRANSPORT, WEBTRANSPORT_MAX_SESSIONS,
+            WEBTRANSPORT_MAX_STREAMS, WEBSOCKET_ECHO_PATH,
             WEBSOCKET_CHANNELS_PATH, WEBSOCKET_MAX_MESSAGE_SIZE, WEBSOCKET_IDLE_TIMEOUT, WEBSOCKET_MAX_CONNECTIONS,
             WEBSOCKET_ALLOWED_ORIGINS, WEBSOCKET_SUBPROTOCOLS, WEBSOCKET_MAX_CHANNELS, WEBSOCKET_MAX_SUBSCRIBERS,
             WEBSOCKET_QUEUE_SIZE, WEBSOCKET_PERMESSAGE_DEFLATE, SSE_REPLAY, SSE_HEARTBEAT, SSE_MAX_PUBLISH_SIZE);

@@ -17,15 +17,19 @@ import java.time.Duration;
  * @param retry             {@code http3_retry}: validate every client address with a Retry round trip first
  *                          (RFC 9000 §8.1) using HMAC-signed, expiring tokens
  * @param udpBufferSize     {@code http3_udp_buffer_size}: SO_RCVBUF and SO_SNDBUF of the UDP socket (bytes)
+ * @param webTransport      {@code enable_webtransport}: WebTransport sessions on the WebSocket endpoints
+ * @param webTransportMaxSessions {@code webtransport_max_sessions}: sessions one QUIC connection may have open
+ * @param webTransportMaxStreams  {@code webtransport_max_streams}: streams one session may have open
  */
 public record Http3Config(boolean enabled, int port, Duration altSvcMaxAge, Duration idleTimeout, int maxStreams,
                           int streamWindow, long connectionWindow, CongestionControl congestionControl, boolean retry,
-                          int udpBufferSize) {
+                          int udpBufferSize, boolean webTransport, int webTransportMaxSessions,
+                          int webTransportMaxStreams) {
 
     /** The values of {@code http3_congestion_control}. */
     public enum CongestionControl { CUBIC, RENO, BBR }
 
     /** HTTP/3 off, with the defaults (code-built configurations). */
     public static final Http3Config OFF = new Http3Config(false, 0, Duration.ofDays(1), Duration.ofSeconds(30), 100,
-            1024 * 1024, 16L * 1024 * 1024, CongestionControl.CUBIC, true, 4 * 1024 * 1024);
+            1024 * 1024, 16L * 1024 * 1024, CongestionControl.CUBIC, true, 4 * 1024 * 1024, false, 16, 256);
 }

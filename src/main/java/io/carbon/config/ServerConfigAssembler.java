@@ -65,6 +65,11 @@ final class ServerConfigAssembler {
             throw origins.get(ConfigKeys.ENABLE_HTTP3.name()).error(ConfigKeys.ENABLE_HTTP3.name(),
                     "needs use_https = true: HTTP/3 always runs over TLS (QUIC), with the HTTPS certificate");
         }
+        if (get(ConfigKeys.ENABLE_WEBTRANSPORT) && !(get(ConfigKeys.ENABLE_HTTP3) && get(ConfigKeys.ENABLE_WEBSOCKET))) {
+            throw origins.get(ConfigKeys.ENABLE_WEBTRANSPORT.name()).error(ConfigKeys.ENABLE_WEBTRANSPORT.name(),
+                    "needs enable_http3 = true (WebTransport runs over HTTP/3) and enable_websocket = true (its "
+                            + "endpoints are the WebSocket echo and channels)");
+        }
         int admin = get(ConfigKeys.ADMIN_PORT);
         if (admin != 0 && (admin == port || (get(ConfigKeys.USE_HTTPS) && admin == httpsPort))) {
             throw origins.get(ConfigKeys.ADMIN_PORT.name()).error(ConfigKeys.ADMIN_PORT.name(),
@@ -214,7 +219,10 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.HTTP3_CONNECTION_WINDOW),
                 get(ConfigKeys.HTTP3_CONGESTION_CONTROL),
                 get(ConfigKeys.HTTP3_RETRY),
-                get(ConfigKeys.HTTP3_UDP_BUFFER_SIZE));
+                get(ConfigKeys.HTTP3_UDP_BUFFER_SIZE),
+                get(ConfigKeys.ENABLE_WEBTRANSPORT),
+                get(ConfigKeys.WEBTRANSPORT_MAX_SESSIONS),
+                get(ConfigKeys.WEBTRANSPORT_MAX_STREAMS));
         return new ServerConfig(source, network, http, files, logging,
                 get(ConfigKeys.ENABLE_WEBSOCKET), get(ConfigKeys.RUNNING), tls, http2, cache, compression, websocket,
                 rateLimit, http3, Provenance.of(set));

@@ -23,6 +23,7 @@ public final class Response {
     private final Body body;
     private boolean closeConnection;
     private Tunnel tunnel;
+    private Session session;
     private boolean fromCache;
 
     public Response(HttpResponseStatus status, HttpHeaders headers, Body body) {
@@ -108,6 +109,16 @@ public final class Response {
 
     public Response tunnel(Tunnel tunnel) {
         this.tunnel = tunnel;
+        return this;
+    }
+
+    /** The multiplexed session an extended CONNECT opens once this 2xx head is sent (WebTransport), or null. */
+    public Session session() {
+        return session;
+    }
+
+    public Response session(Session session) {
+        this.session = session;
         return this;
     }
 

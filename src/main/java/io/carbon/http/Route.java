@@ -16,12 +16,24 @@ import java.util.function.Predicate;
  * @param methods  the methods the handler answers; the table answers OPTIONS (204) and others (405) with
  *                 {@code Allow} itself. Empty: the handler answers every method itself.
  * @param body     the body policy for a request head
+ * @param connectProtocol the {@code :protocol} of the extended CONNECTs this route takes alone (e.g.
+ *                 "webtransport"), or null for a route that takes its paths whatever the request
  */
 public record Route(String name, Predicate<String> matches, HttpHandler handler, List<HttpMethod> methods,
-                    Function<Request, BodyPolicy> body) {
+                    Function<Request, BodyPolicy> body, String connectProtocol) {
 
     public Route {
         methods = List.copyOf(methods);
+    }
+
+    public Route(String name, Predicate<String> matches, HttpHandler handler, List<HttpMethod> methods,
+                 Function<Request, BodyPolicy> body) {
+        this(name, matches, handler, methods, body, null);
+    }
+
+    /** True when this route takes {@code head}. */
+    boolean takes(Request head, String rawPath) {
+        return (connectProtocol == null || connectProtocol.equals(head.connectProtocol())) && matches.test(rawPath);
     }
 
     /** A route that discards request bodies. */

@@ -44,7 +44,7 @@ public final class RouteTable implements HttpHandler {
     public Route select(Request head) {
         String path = head.rawPath();
         for (Route route : routes) {
-            if (route.matches().test(path)) {
+            if (route.takes(head, path)) {
                 return route;
             }
         }

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http3.DefaultHttp3SettingsFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ServerConnectionHandler;
-import io.netty.handler.codec.http3.Http3SettingsFrame;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -32,6 +31,9 @@ public final class Http3Branch {
      */
     private static final int UNIDIRECTIONAL_STREAMS = 8;
 
+    /** QUIC datagrams queued per connection, each way, before more are dropped (they are unreliable anyway). */
+    private static final int DATAGRAM_QUEUE = 128;
+
     private Http3Branch() {
     }
 
@@ -44,14 +46,16 @@ public final class Http3Branch {
      */
     public static QuicServerCodecBuilder codec(Http3Config config, QuicSslContext tls, QuicTokenHandler tokens,
                                                ChannelHandler connections) {
-        return Http3.newQuicServerCodecBuilder()
+        QuicServerCodecBuilder builder = Http3.newQuicServerCodecBuilder()
                 .sslContext(tls)
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(config.connectionWindow())
                 .initialMaxStreamDataBidirectionalRemote(config.streamWindow())
                 .initialMaxStreamDataBidirectionalLocal(config.streamWindow())
                 .initialMaxStreamsBidirectional(config.maxStreams())
-                .initialMaxStreamsUnidirectional(UNIDIRECTIONAL_STREAMS)
+                // WebTransport's unidirectional streams come on top of HTTP/3's own.
+                .initialMaxStreamsUnidirectional(UNIDIRECTIONAL_STREAMS
+                        + (config.webTransport() ? config.webTransportMaxStreams() : 0))
                 .initialMaxStreamDataUnidirectional(Math.max(Http3.MIN_INITIAL_MAX_STREAM_DATA_UNIDIRECTIONAL,
                         64 * 1024))
                 .congestionControlAlgorithm(switch (config.congestionControl()) {
@@ -61,29 +65,41 @@ public final class Http3Branch {
                 })
                 .tokenHandler(tokens)
                 .handler(connections);
+        if (config.webTransport()) {
+            // RFC 9221: datagrams (max_datagram_frame_size > 0), queued briefly both ways, dropped beyond.
+            builder.datagram(DATAGRAM_QUEUE, DATAGRAM_QUEUE);
+        }
+        return builder;
     }
 
     /**
      * Sets up an admitted QUIC connection: HTTP/3 with a request stream handler per stream, reading the current
-     * exchanges per request, and the drain on shutdown (GOAWAY).
+     * exchanges per request, WebTransport sessions when on, and the drain on shutdown (GOAWAY).
+     *
+     * @param extendedConnect a route tunnels (WebSocket): SETTINGS_ENABLE_CONNECT_PROTOCOL is sent (RFC 9220 §3)
      */
-    /** @param extendedConnect a route tunnels (WebSocket): SETTINGS_ENABLE_CONNECT_PROTOCOL is sent (RFC 9220 §3) */
     public static void configure(ChannelPipeline pipeline, Supplier<Exchanges> exchanges, HttpConfig http,
-                                 boolean extendedConnect) {
+                                 boolean extendedConnect, Http3Config config) {
         Http3Drain drain = new Http3Drain();
-        // RFC 9114 §4.2.2: the largest field section a client may send (max_header_size, as on HTTP/1.1 and 2).
-        DefaultHttp3SettingsFrame settings = new DefaultHttp3SettingsFrame();
-        settings.put(Http3SettingsFrame.HTTP3_SETTINGS_MAX_FIELD_SECTION_SIZE, (long) http.maxHeaderSize());
-        if (extendedConnect) {
-            settings.put(Http3SettingsFrame.HTTP3_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1L);
-        }
+        WebTransportSessions webTransport = config.webTransport()
+                ? new WebTransportSessions(config.webTransportMaxSessions(), config.webTransportMaxStreams()) : null;
+        DefaultHttp3SettingsFrame settings = WebTransportSettings.local(http, extendedConnect, config);
         pipeline.addLast("h3-connection", new Http3ServerConnectionHandler(new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel stream) {
                 drain.streamOpened(stream);
-                stream.pipeline().addLast(new Http3StreamHandler(exchanges, http, extendedConnect));
+                if (webTransport != null) {
+                    // Before Netty's HTTP/3 codec: see WebTransportStreamSignal for why.
+                    stream.pipeline().addFirst("wt-signal", new WebTransportStreamSignal(webTransport, true));
+                }
+                stream.pipeline().addLast(new Http3StreamHandler(exchanges, http, extendedConnect, webTransport));
             }
-        }, null, null, settings, true)); // true: no QPACK dynamic table (no table state a client can bloat)
+        }, null, webTransport == null ? null : webTransport::unidirectional, settings,
+                true, // no QPACK dynamic table (no table state a client can bloat)
+                WebTransportSettings::keep));
+        if (webTransport != null) {
+            pipeline.addLast("wt-sessions", webTransport);
+        }
         pipeline.addLast("h3-drain", drain);
     }
 }

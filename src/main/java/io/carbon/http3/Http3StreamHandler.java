@@ -44,6 +44,8 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
     private final Supplier<Exchanges> exchanges;
     private final HttpConfig config;
     private final boolean extendedConnect;
+    /** The connection's WebTransport sessions, or null when WebTransport is off. */
+    private final WebTransportSessions webTransport;
 
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
@@ -52,11 +54,16 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
     /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
     private ProgressTimer bodyTimer;
 
-    /** @param extendedConnect SETTINGS_ENABLE_CONNECT_PROTOCOL was sent: a route tunnels (RFC 9220) */
-    Http3StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean extendedConnect) {
+    /**
+     * @param extendedConnect SETTINGS_ENABLE_CONNECT_PROTOCOL was sent: a route tunnels (RFC 9220)
+     * @param webTransport    the connection's WebTransport sessions, or null when WebTransport is off
+     */
+    Http3StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean extendedConnect,
+                       WebTransportSessions webTransport) {
         this.exchanges = exchanges;
         this.config = config;
-        this.extendedConnect = extendedConnect;
+        this.extendedConnect = extendedConnect || webTransport != null;
+        this.webTransport = webTransport;
     }
 
     @Override
@@ -157,7 +164,8 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
         send(Response.of(status));
     }
 
-    private void send(Response response) {
+    private void send(Response answer) {
+        Response response = answer;
         int status = response.status().code();
         if (!ctx.channel().isActive()) {
             // The client reset the stream or left while the route worked.
@@ -169,6 +177,16 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
             if (response.tunnel() != null && response.status().codeClass() == HttpStatusClass.SUCCESS) {
                 openTunnel(response);
                 return;
+            }
+            if (response.session() != null && webTransport != null
+                    && response.status().codeClass() == HttpStatusClass.SUCCESS) {
+                if (openSession(response)) {
+                    return;
+                }
+                response.body().release();
+                response = Response.text(HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "too many WebTransport sessions on this connection (webtransport_max_sessions)\n");
+                status = response.status().code();
             }
             state = State.REJECTED; // a refused tunnel: after the answer, STOP_SENDING ends the client's half
         }
@@ -185,10 +203,12 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
             written = writer.write(finished.status(), finished.headers(), finished.body(), exchange.sendsBody(code));
         }
         boolean rejected = state == State.REJECTED;
-        ExchangeOutcome.Cut cut = rejected && status == HttpResponseStatus.REQUEST_TIMEOUT.code()
+        Response sent = response;
+        int asked = status;
+        ExchangeOutcome.Cut cut = rejected && asked == HttpResponseStatus.REQUEST_TIMEOUT.code()
                 ? ExchangeOutcome.Cut.TIMEOUT : ExchangeOutcome.Cut.NONE;
         written.addListener(f -> {
-            exchange.completed(response, code, writer.bodyBytes(), f.isSuccess() ? cut
+            exchange.completed(sent, code, writer.bodyBytes(), f.isSuccess() ? cut
                     : ctx.channel().isActive() ? ExchangeOutcome.Cut.WRITE_FAILED : ExchangeOutcome.Cut.CLIENT_GONE);
             if (f.isSuccess() && rejected && ctx.channel().isActive()) {
                 // RFC 9114 §4.1.1: the response is complete; the unread rest of the request is not wanted.
@@ -213,6 +233,32 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
         ctx.pipeline().remove(this);
         ctx.pipeline().addLast("h3-tunnel", new Http3StreamTunnel(response.tunnel().closeWait().toNanos()));
         response.tunnel().open(ctx.pipeline());
+    }
+
+    /**
+     * WebTransport (draft-ietf-webtrans-http3 §3.3): the 2xx HEADERS without FIN, the CONNECT stream stays open
+     * as the session's, and its id names the session. False when the connection has no room for another session
+     * (the caller then answers 429 instead).
+     */
+    private boolean openSession(Response response) {
+        QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
+        WebTransportSession session = webTransport.open(stream, response.session(), exchange.request().connection());
+        if (session == null) {
+            return false;
+        }
+        response.body().release();
+        Response finished = exchange.finisher().finish(new Response(response.status(), response.headers(),
+                Body.EMPTY), true);
+        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        if (exchange.request().headers().contains("sec-webtransport-http3-draft02")) {
+            finished.headers().set("sec-webtransport-http3-draft", "draft02"); // what draft-02 clients look for
+        }
+        ctx.writeAndFlush(new DefaultHttp3HeadersFrame(
+                Http3ResponseWriter.responseHeaders(finished.status(), finished.headers())));
+        exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
+        ctx.pipeline().replace(this, "wt-connect", new WebTransportSession.ConnectStream(session));
+        response.session().opened(session);
+        return true;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.carbon.server;
 
+import io.carbon.config.ServerConfig;
 import io.carbon.http.Exchanges;
 import io.carbon.http3.Http3Branch;
 import io.netty.channel.ChannelInitializer;
@@ -40,6 +41,7 @@ final class QuicInitializer extends ChannelInitializer<QuicChannel> {
             channel.close();
             return;
         }
-        Http3Branch.configure(channel.pipeline(), exchanges, site.get().config.http(), extendedConnect);
+        ServerConfig config = site.get().config;
+        Http3Branch.configure(channel.pipeline(), exchanges, config.http(), extendedConnect, config.http3());
     }
 }

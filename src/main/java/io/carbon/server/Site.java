@@ -25,6 +25,7 @@ import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
 import io.carbon.tls.TlsLog;
+import io.carbon.webtransport.WebTransportService;
 import io.carbon.websocket.WebSocketService;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.internal.PlatformDependent;
@@ -261,6 +262,10 @@ final class Site {
      */
     private RouteTable routes() {
         RouteTable.Builder routes = withDecorators(RouteTable.builder());
+        if (websockets != null && context.started().http3().webTransport()) {
+            // Before the WebSocket route: it takes the same paths, but only extended CONNECTs for WebTransport.
+            routes.route(new WebTransportService(config.websocket()).route());
+        }
         if (websockets != null) {
             routes.route(websockets.route());
         }
