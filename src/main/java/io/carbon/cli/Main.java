@@ -136,13 +136,17 @@ public final class Main {
             return EXIT_CONFIG;
         }
         try {
-            SelfSignedCertificate.generate(cert, key, config.network().serverName());
+            SelfSignedCertificate.generate(cert, key, config.network().serverName(),
+                    config.tls().selfSignedForWebTransport());
         } catch (TlsException e) {
             err.println("carbon: " + e.getMessage());
             return EXIT_CONFIG;
         }
+        boolean forWebTransport = config.tls().selfSignedForWebTransport();
         out.println("wrote a self-signed certificate for " + config.network().serverName()
-                + ", localhost, 127.0.0.1 and ::1 to " + cert + " (key: " + key + ")");
+                + ", localhost, 127.0.0.1 and ::1 to " + cert + " (key: " + key + "), valid "
+                + SelfSignedCertificate.validity(forWebTransport).toDays() + " days"
+                + (forWebTransport ? " (for WebTransport serverCertificateHashes; a running Carbon renews it)" : ""));
         return EXIT_OK;
     }
 

@@ -172,6 +172,10 @@ final class ConfigKeys {
     static final Key<Boolean> SSL_STAPLING = new Key<>("ssl_stapling", "true", ValueTypes.bool(),
             "fetch the certificate's OCSP response and staple it to every TLS handshake (when the certificate "
                     + "names an OCSP responder)", c -> c.tls().stapling());
+    static final Key<Boolean> SELF_SIGNED_FOR_WEBTRANSPORT = new Key<>("self_signed_for_webtransport", "false",
+            ValueTypes.bool(), "the generated development certificate is one browsers accept by hash for "
+                    + "WebTransport (ECDSA P-256, 13 days, renewed by Carbon)",
+            c -> c.tls().selfSignedForWebTransport());
     static final Key<Boolean> ENABLE_H2C = new Key<>("enable_h2c", "true", ValueTypes.bool(),
             "with enable_http2: HTTP/2 without TLS on the plain port (prior knowledge and Upgrade: h2c)",
             c -> c.http2().enableH2c());
@@ -336,7 +340,7 @@ final class ConfigKeys {
             CACHE_REVALIDATE_MS, ENABLE_COMPRESSION, COMPRESSION, COMPRESSION_LEVEL_GZIP, COMPRESSION_LEVEL_BROTLI,
             COMPRESSION_LEVEL_ZSTD, COMPRESSION_TYPES, COMPRESSION_MIN_SIZE, PRECOMPRESSED, REDIRECT_TO_HTTPS, HSTS_MAX_AGE,
             HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_HANDSHAKE_TIMEOUT,
-            SSL_STAPLING,
+            SSL_STAPLING, SELF_SIGNED_FOR_WEBTRANSPORT,
             ENABLE_H2C,
             HTTP2_MAX_CONCURRENT_STREAMS, HTTP2_INITIAL_WINDOW_SIZE, HTTP2_CONNECTION_WINDOW_SIZE,
             HTTP2_MAX_FRAME_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, ENABLE_HTTP3, HTTP3_PORT,

@@ -174,7 +174,8 @@ final class ServerConfigAssembler {
                 get(ConfigKeys.TLS_SESSION_CACHE_SIZE),
                 get(ConfigKeys.TLS_SESSION_TIMEOUT),
                 get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT),
-                get(ConfigKeys.SSL_STAPLING));
+                get(ConfigKeys.SSL_STAPLING),
+                get(ConfigKeys.SELF_SIGNED_FOR_WEBTRANSPORT));
         Http2Config http2 = new Http2Config(
                 get(ConfigKeys.ENABLE_H2C),
                 get(ConfigKeys.HTTP2_MAX_CONCURRENT_STREAMS),

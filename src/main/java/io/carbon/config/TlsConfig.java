@@ -14,6 +14,9 @@ import java.time.Duration;
  * @param handshakeTimeout      {@code tls_handshake_timeout}: a TLS handshake not done by then is closed
  * @param stapling              {@code ssl_stapling}: staple the certificate's OCSP response (RFC 6066 §8) when
  *                              the certificate names a responder
+ * @param selfSignedForWebTransport {@code self_signed_for_webtransport}: the development certificate Carbon
+ *                              generates (and renews) is one a browser accepts by its hash for WebTransport's
+ *                              {@code serverCertificateHashes}: ECDSA P-256, valid 13 days instead of 397
  */
 public record TlsConfig(
         boolean redirectToHttps,
@@ -23,7 +26,15 @@ public record TlsConfig(
         int sessionCacheSize,
         Duration sessionTimeout,
         Duration handshakeTimeout,
-        boolean stapling) {
+        boolean stapling,
+        boolean selfSignedForWebTransport) {
+
+    /** Without {@code self_signed_for_webtransport} (its default, false). */
+    public TlsConfig(boolean redirectToHttps, int hstsMaxAge, boolean hstsIncludeSubdomains, boolean hstsPreload,
+                     int sessionCacheSize, Duration sessionTimeout, Duration handshakeTimeout, boolean stapling) {
+        this(redirectToHttps, hstsMaxAge, hstsIncludeSubdomains, hstsPreload, sessionCacheSize, sessionTimeout,
+                handshakeTimeout, stapling, false);
+    }
 
     /** The Strict-Transport-Security value, or the empty string when HSTS is off. */
     public String hstsHeader() {

@@ -11,7 +11,9 @@ import io.carbon.metrics.AdminRoutes;
 import io.carbon.metrics.Metrics;
 import io.carbon.metrics.Readiness;
 import io.carbon.ratelimit.ConnectionLimiter;
+import io.carbon.tls.SelfSignedRenewal;
 import io.carbon.tls.TlsException;
+import io.carbon.tls.TlsLog;
 import io.carbon.websocket.WebSocketService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -87,6 +89,8 @@ public final class CarbonServer {
     private volatile int http3Port;
     /** The QUIC TLS context handed out last, kept for when a reloaded certificate does not load into QUIC. */
     private volatile QuicSslContext lastQuicTls;
+    /** Keeps Carbon's own self-signed certificate from expiring (null without use_https). */
+    private SelfSignedRenewal certificateRenewal;
     /** Set when shutdown begins: new QUIC connections are refused from then on. */
     private volatile boolean draining;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
@@ -125,6 +129,9 @@ public final class CarbonServer {
             site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort, metrics,
                     this::altSvc), config);
             if (network.useHttps()) {
+                certificateRenewal = new SelfSignedRenewal(this::renewalTarget,
+                        TlsLog.of(log::info, log::warn, message -> log.error(message, null)));
+                certificateRenewal.start();
                 Channel secure = bind(TLS, network.httpsPort(),
                         new TlsInitializer(gate, this::site, http2, log, websockets));
                 urls.add("https://" + hostPort((InetSocketAddress) secure.localAddress()));
@@ -199,6 +206,12 @@ public final class CarbonServer {
 
     private Site site() {
         return site;
+    }
+
+    /** What certificate renewal looks at: the current site's files and context. */
+    private SelfSignedRenewal.Target renewalTarget() {
+        Site current = site;
+        return current == null || current.tls == null ? null : new SelfSignedRenewal.Target(current.config, current.tls);
     }
 
     private static int blockingThreads() {
@@ -323,6 +336,9 @@ public final class CarbonServer {
         List<String> applied = changed.stream().filter(key -> !RESTART_KEYS.contains(key)).toList();
         List<AutoCloseable> retired = new ArrayList<>();
         site = current.next(next, retired);
+        if (certificateRenewal != null) {
+            certificateRenewal.checkSoon(); // self_signed_for_webtransport may have been turned on
+        }
         NetworkConfig network = next.network();
         gate.limits(network.maxConnections(), network.maxConnectionsPerIp(), next.http().sendTimeout().toNanos());
         if (!retired.isEmpty()) {
@@ -491,6 +507,9 @@ public final class CarbonServer {
         }
         quicSockets.clear();
         stopAdmin();
+        if (certificateRenewal != null) {
+            certificateRenewal.close();
+        }
         for (EventLoopGroup group : new EventLoopGroup[] {acceptor, workers}) {
             if (group != null) {
                 group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

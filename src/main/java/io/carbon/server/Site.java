@@ -21,6 +21,7 @@ import io.carbon.ratelimit.RequestRateLimiter;
 import io.carbon.ratelimit.TrustedProxies;
 import io.carbon.staticfiles.StaticFileHandler;
 import io.carbon.tls.CertificateFiles;
+import io.carbon.tls.CertificateHashRoute;
 import io.carbon.tls.ReloadableSslContext;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
@@ -203,7 +204,8 @@ final class Site {
             throws TlsException {
         NetworkConfig network = config.network();
         if (SelfSignedCertificate.bothMissing(network.sslCertPath(), network.sslKeyPath())) {
-            SelfSignedCertificate.generate(network.sslCertPath(), network.sslKeyPath(), network.serverName());
+            SelfSignedCertificate.generate(network.sslCertPath(), network.sslKeyPath(), network.serverName(),
+                    config.tls().selfSignedForWebTransport());
             log.warn("no certificate at " + network.sslCertPath() + " and no key at " + network.sslKeyPath()
                     + ": generated a SELF-SIGNED certificate for " + network.serverName()
                     + ", localhost, 127.0.0.1 and ::1. Browsers will warn; use a real certificate in production.");
@@ -268,6 +270,9 @@ final class Site {
         }
         if (websockets != null) {
             routes.route(websockets.route());
+        }
+        if (tls != null) {
+            routes.route(CertificateHashRoute.route(tls)); // the served certificate's SHA-256, for WebTransport
         }
         return routes.route(Route.of("static files", path -> true, staticFiles, HttpMethod.GET, HttpMethod.HEAD))
                 .build();

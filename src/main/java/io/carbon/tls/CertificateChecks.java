@@ -160,7 +160,9 @@ final class CertificateChecks {
             return new Validity(Problem.NOT_YET_VALID, certName + ": the certificate (" + subject(leaf)
                     + ") is not valid before " + notBefore + "; check the system clock");
         }
-        if (now.plus(EXPIRY_WARNING).isAfter(notAfter)) {
+        // Carbon's own self-signed certificate is renewed by SelfSignedRenewal (3 days ahead), and the WebTransport
+        // one is never valid for more than 13 days: a warning to "renew it" would be noise on every load.
+        if (now.plus(EXPIRY_WARNING).isAfter(notAfter) && !SelfSignedCertificate.isOwn(leaf)) {
             long days = Duration.between(now, notAfter).toDays();
             return new Validity(Problem.EXPIRES_SOON, certName + ": the certificate (" + subject(leaf)
                     + ") expires on " + notAfter + " (in " + days + (days == 1 ? " day" : " days") + "); renew it");

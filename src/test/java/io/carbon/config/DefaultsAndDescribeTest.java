@@ -156,6 +156,7 @@ class DefaultsAndDescribeTest {
                 "tls_session_timeout = 5m",
                 "tls_handshake_timeout = 10s",
                 "ssl_stapling = true",
+                "self_signed_for_webtransport = false",
                 "enable_h2c = true",
                 "http2_max_concurrent_streams = 256",
                 "http2_initial_window_size = 1MiB",
