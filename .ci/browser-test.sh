@@ -12,16 +12,27 @@
 #                nextHopProtocol must be h3, and the demo must pass (fetch and EventSource go over h3, WebSocket
 #                over whatever Chromium picks); Chromium's net log is kept for a failure;
 #   4. http://   a second Carbon with enable_websocket = false: the page must say the demo is off.
+# WebTransport (the demo's second part, #demo data-webtransport): on the plain-HTTP pages it must always say off.
+# On the https pages (1 and 3) its outcome is only reported, unless WT=1: then the Carbon of 1-3 gets
+# enable_webtransport = true and self_signed_for_webtransport = true (an ECDSA P-256 certificate valid 13 days,
+# whose SHA-256 the page fetches from /.well-known/carbon/certificate-hash for serverCertificateHashes), and the
+# stream echo, the datagram echo and the channel must all pass over WebTransport, or the test fails.
 # Installs chromium (apt-get) and the npm packages (npm ci) when missing. Every step is bounded; the whole
 # script exits non-zero with the reason, Carbon's log and the browser's output on any failure.
 # Environment: BT_HTTP_PORT [18280], BT_HTTPS_PORT [18643] (TCP and UDP), KEEP_WORK [0] (1 = keep the temporary
-# folder).
+# folder), WT [0] (1 = WebTransport on and required on the https pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HTTP_PORT=${BT_HTTP_PORT:-18280}
 HTTPS_PORT=${BT_HTTPS_PORT:-18643}
 HOST=127.0.0.1
+WT=${WT:-0}
+case $WT in
+  0) WT_HTTPS='' WT_CONF='' ;;
+  1) WT_HTTPS=ok WT_CONF=$'enable_webtransport = true\nself_signed_for_webtransport = true' ;;
+  *) echo "browser-test: FAIL: WT must be 0 or 1, not '$WT'" >&2; exit 2 ;;
+esac
 
 say() { echo "browser-test: $*"; }
 die() { echo "browser-test: FAIL: $*" >&2; exit 1; }
@@ -121,13 +132,13 @@ start_carbon() {
 }
 
 # Runs check.mjs (bounded twice: its own timeout and this one). QUIC_ORIGIN, SPKI_SHA256 and NET_LOG pass through.
-check() { # url expected-protocol ok|off
-  if ! EXPECT_PROTOCOL=$2 EXPECT_DEMO=$3 TIMEOUT_MS=30000 timeout -k 5 90 node .ci/browser/check.mjs "$1"; then
+check() { # url expected-protocol ok|off [webtransport: ok|off|empty = reported only]
+  if ! EXPECT_PROTOCOL=$2 EXPECT_DEMO=$3 EXPECT_WT=${4:-} TIMEOUT_MS=30000 timeout -k 5 90 node .ci/browser/check.mjs "$1"; then
     if [ -n "${NET_LOG:-}" ] && [ -s "$NET_LOG" ]; then # why QUIC failed, in Chromium's words
       say "QUIC in Chromium's net log $NET_LOG (errors and close reasons):"
       grep -oE '"(details|net_error|quic_error|error)": ?("[^"]*"|-?[0-9]+)' "$NET_LOG" | sort | uniq -c | sed 's/^/  /' || true
     fi
-    die "the landing page's demo at $1 did not pass (expected protocol $2, demo $3)"
+    die "the landing page's demo at $1 did not pass (expected protocol $2, demo $3${4:+, WebTransport $4})"
   fi
 }
 
@@ -140,6 +151,7 @@ ssl_key_path = $work/on/key.pem
 enable_http2 = true
 enable_http3 = true
 enable_websocket = true
+$WT_CONF
 CONF
 for ((i = 0; i < 100; i++)); do
   curl -fsk --max-time 2 -o /dev/null "https://$HOST:$HTTPS_PORT/" 2>/dev/null && break
@@ -147,15 +159,15 @@ for ((i = 0; i < 100; i++)); do
 done
 version=$(curl -sk --http2 --max-time 5 -o /dev/null -w '%{http_version}' "https://$HOST:$HTTPS_PORT/" || true)
 [ "$version" = 2 ] || die "curl did not get HTTP/2 from https://$HOST:$HTTPS_PORT/ (got '$version')"
-check "https://$HOST:$HTTPS_PORT/" h2 ok
-check "http://$HOST:$HTTP_PORT/" http/1.1 ok
+check "https://$HOST:$HTTPS_PORT/" h2 ok "$WT_HTTPS"
+check "http://$HOST:$HTTP_PORT/" http/1.1 ok off
 # 3: HTTP/3. Carbon serves TCP on when QUIC cannot start; here that is a failure, said before the browser runs.
 grep -q "listening on udp://.*:$HTTPS_PORT (HTTP/3" "$work/on/stdout" \
   || die "Carbon does not say it listens on udp port $HTTPS_PORT for HTTP/3"
 spki=$(openssl x509 -pubkey -noout -in "$work/on/cert.pem" | openssl pkey -pubin -outform der \
        | openssl dgst -sha256 -binary | base64) || die "openssl could not hash the key of $work/on/cert.pem"
 QUIC_ORIGIN=$HOST:$HTTPS_PORT SPKI_SHA256=$spki NET_LOG=$work/on/chromium-netlog.json \
-  check "https://$HOST:$HTTPS_PORT/" h3 ok
+  check "https://$HOST:$HTTPS_PORT/" h3 ok "$WT_HTTPS"
 # Which way the browser's WebSockets went (information only: the browser chooses). Counted from the access
 # log: demo requests to /ws and /ws/channels/ by protocol.
 sleep 0.5
@@ -174,9 +186,10 @@ start_carbon off <<CONF
 use_https = false
 enable_websocket = false
 CONF
-check "http://$HOST:$HTTP_PORT/" http/1.1 off
+check "http://$HOST:$HTTP_PORT/" http/1.1 off off
 stop_carbon
 [ "$stopped" = 0 ] || die "Carbon (WebSocket off) exited with status $stopped after SIGTERM"
 
 say "OK: h2 over TLS, h3 over QUIC and HTTP/1.1 with the WebSocket echo, channel and SSE checks, and the page" \
-  "without WebSocket"
+  "without WebSocket; WebTransport $([ "$WT" = 1 ] && echo 'stream, datagram and channel checks passed on the https pages' \
+  || echo 'reported only on the https pages (WT=1 requires it)'), off on the plain-HTTP pages"

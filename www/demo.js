@@ -3,6 +3,9 @@
 // Every result is also in the DOM for tests: data-state on #demo (idle, running, ok, fail, off) and on each
 // .check (the same, and unknown for a protocol the browser does not tell), plus data-* values on the checks:
 // protocol and tls; messages, unchanged, rtt-min and rtt-median (ms); channel, received and last-event-id.
+// Then, over HTTPS in a browser with WebTransport, the same endpoints over WebTransport (HTTP/3): a stream echo,
+// a datagram echo and a channel shared with a WebSocket; their outcome is #demo's data-webtransport, apart from
+// data-state, so that a server without WebTransport leaves the WebSocket demo's result as it was.
 'use strict';
 
 (function () {
@@ -26,7 +29,7 @@
     return {
       item,
       set(state, text, data) {
-        if (state === 'running') {
+        if (state === 'running' || state === 'idle') {
           // A new run: no value of the last one may be read as this run's.
           for (const key of Object.keys(item.dataset)) {
             delete item.dataset[key];
@@ -333,6 +336,401 @@
     return false;
   }
 
+  // ---- WebTransport (HTTP/3): a stream echo, a datagram echo and a channel, on sessions to the same paths. ----
+  // Runs after the WebSocket demo and never changes #demo's data-state: its own outcome is #demo's
+  // data-webtransport (idle, running, ok, fail, off), with data-webtransport-hash saying how the certificate was
+  // trusted (sha-256: by the hash from CERT_HASH_PATH; none: by the browser's usual checks). Each WebTransport
+  // check has the same data-state values plus data-* values: sent, received and rtt (ms) on the stream echo;
+  // sent and received on the datagram echo; channel, wt-to-wt, wt-to-ws, ws-to-wt and datagrams on the channel.
+  // Off means not tried: the page came over plain HTTP (no QUIC on that port) or the browser has no WebTransport.
+  const CERT_HASH_PATH = '/.well-known/carbon/certificate-hash';
+  const DATAGRAMS = 3;
+  const DATAGRAM_WAIT_MS = 2000;
+  const wtStatusLine = document.getElementById('wt-status');
+  const wtChecks = {
+    stream: check('check-wt-stream'),
+    datagram: check('check-wt-datagram'),
+    channel: check('check-wt-channel'),
+  };
+  const encoder = new TextEncoder();
+
+  function wtStatus(text) {
+    if (wtStatusLine) {
+      wtStatusLine.textContent = text;
+    }
+  }
+
+  function wtUnavailable() {
+    if (location.protocol !== 'https:') {
+      return 'This page came over plain HTTP; WebTransport needs HTTPS (HTTP/3 on the HTTPS port).';
+    }
+    if (typeof WebTransport !== 'function') {
+      return 'This browser has no WebTransport.';
+    }
+    return null;
+  }
+
+  // The serverCertificateHashes option from CERT_HASH_PATH, or none when it cannot be had (then the certificate
+  // must pass the browser's usual checks).
+  async function certificateHashes() {
+    try {
+      const response = await withTimeout(fetch(CERT_HASH_PATH, { cache: 'no-store' }), 'fetching ' + CERT_HASH_PATH);
+      if (!response.ok) {
+        return { hashes: [], how: 'none', why: CERT_HASH_PATH + ' answered ' + response.status };
+      }
+      const json = await response.json();
+      if (json.algorithm !== 'sha-256' || typeof json.value !== 'string') {
+        return { hashes: [], how: 'none', why: CERT_HASH_PATH + ' did not give a sha-256 value' };
+      }
+      const value = Uint8Array.from(atob(json.value), (c) => c.charCodeAt(0));
+      if (value.length !== 32) {
+        return { hashes: [], how: 'none', why: CERT_HASH_PATH + ' gave ' + value.length + ' bytes, not 32' };
+      }
+      return { hashes: [{ algorithm: 'sha-256', value }], how: 'sha-256', why: '' };
+    } catch (error) {
+      return { hashes: [], how: 'none', why: error.message };
+    }
+  }
+
+  // "WebTransportError: Opening handshake failed." plus its source and stream error code when it has them.
+  function describe(error) {
+    if (!error) {
+      return 'unknown error';
+    }
+    let text = (error.name && error.name !== 'Error' ? error.name + ': ' : '')
+      + (error.message || String(error)).replace(/\.$/, '');
+    if (error.source) {
+      text += ' (source ' + error.source + (error.streamErrorCode != null ? ', stream error ' + error.streamErrorCode : '')
+        + ')';
+    }
+    return text.replace(/\.$/, '');
+  }
+
+  // Opens a WebTransport session to path on this host and port, and resolves when it is ready. Every promise of
+  // the transport gets a handler at once, so a failed or closed session is never an unhandled rejection.
+  async function openTransport(path, hashes, name) {
+    const url = 'https://' + location.host + path;
+    let transport;
+    try {
+      transport = new WebTransport(url, hashes.length > 0 ? { serverCertificateHashes: hashes } : {});
+    } catch (error) {
+      throw new Error(name + ' could not be created: ' + describe(error));
+    }
+    transport.closed.catch(() => {});
+    transport.ready.catch(() => {});
+    try {
+      await withTimeout(transport.ready, 'opening ' + name);
+    } catch (error) {
+      closeTransport(transport);
+      throw new Error(name + ' could not connect to ' + url + ': ' + describe(error));
+    }
+    return transport;
+  }
+
+  function closeTransport(transport, reason) {
+    try {
+      transport.close({ closeCode: 0, reason: reason || 'demo done' });
+    } catch (error) {
+      // Already closed or failed: nothing to do.
+    }
+  }
+
+  // The whole of a readable byte stream as text, up to limit bytes.
+  async function readText(readable, limit) {
+    const reader = readable.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let size = 0;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+          return text + decoder.decode();
+        }
+        size += value.byteLength;
+        if (size > (limit || 65536)) {
+          throw new Error('more than ' + (limit || 65536) + ' bytes came back');
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  // (d) Stream echo: "hello" on a new bidirectional stream, FIN, and the stream's whole answer must be "hello".
+  async function runWtStream(transport) {
+    const sent = 'hello';
+    const start = performance.now();
+    const stream = await withTimeout(transport.createBidirectionalStream(), 'opening a bidirectional stream');
+    const writer = stream.writable.getWriter();
+    await withTimeout(writer.write(encoder.encode(sent)), 'writing to the stream');
+    await withTimeout(writer.close(), 'closing the stream');
+    const received = await withTimeout(readText(stream.readable), 'the echo of the stream');
+    const rtt = performance.now() - start;
+    const ok = received === sent;
+    wtChecks.stream.set(ok ? 'ok' : 'fail',
+      ok ? '"' + sent + '" came back unchanged on the bidirectional stream in ' + ms(rtt) + ' ms.'
+        : 'Sent ' + JSON.stringify(sent) + ' on a bidirectional stream, got ' + JSON.stringify(received) + ' back.',
+      { sent, received, rtt: ms(rtt) });
+    return ok;
+  }
+
+  // Reads datagrams in the background into list (as text) until stop() is called.
+  function collectDatagrams(transport, list) {
+    const reader = transport.datagrams.readable.getReader();
+    (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+          return;
+        }
+        list.push({ text: new TextDecoder().decode(value), at: performance.now() });
+      }
+    })().catch(() => {});
+    return () => reader.cancel().catch(() => {});
+  }
+
+  // (e) Datagram echo: DATAGRAMS datagrams out; at least one must come back unchanged within DATAGRAM_WAIT_MS.
+  async function runWtDatagrams(transport) {
+    const token = randomToken();
+    const sent = Array.from({ length: DATAGRAMS }, (_, i) => 'Carbon datagram ' + token + ' #' + (i + 1));
+    const got = [];
+    const stop = collectDatagrams(transport, got);
+    const writer = transport.datagrams.writable.getWriter();
+    const start = performance.now();
+    try {
+      for (const text of sent) {
+        await withTimeout(writer.write(encoder.encode(text)), 'sending a datagram');
+      }
+      const deadline = start + DATAGRAM_WAIT_MS;
+      while (performance.now() < deadline && got.filter((d) => sent.includes(d.text)).length < DATAGRAMS) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      writer.releaseLock();
+      stop();
+    }
+    const echoed = got.filter((d) => sent.includes(d.text));
+    const ok = echoed.length >= 1;
+    wtChecks.datagram.set(ok ? 'ok' : 'fail',
+      echoed.length + ' of ' + DATAGRAMS + ' datagrams came back unchanged within ' + DATAGRAM_WAIT_MS / 1000 + ' s'
+        + (ok ? ', the first in ' + ms(echoed[0].at - start) + ' ms.' : ' (at least 1 needed).')
+        + (got.length > echoed.length ? ' ' + (got.length - echoed.length) + ' other datagrams arrived.' : ''),
+      { sent: DATAGRAMS, received: echoed.length });
+    return ok;
+  }
+
+  // Everything a WebTransport session receives, as text per incoming stream (uni or bidi, one message per stream
+  // or many on a long-lived one) and per datagram; waitFor(needle) resolves when any of them contains needle.
+  class WtListener {
+    constructor(transport, name) {
+      this.name = name;
+      this.texts = [];
+      this.waiters = [];
+      this.datagrams = 0;
+      this.pump(transport.incomingUnidirectionalStreams, (s) => s);
+      this.pump(transport.incomingBidirectionalStreams, (s) => s.readable);
+      const reader = transport.datagrams.readable.getReader();
+      this.stopDatagrams = () => reader.cancel().catch(() => {});
+      (async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            return;
+          }
+          this.datagrams++;
+          this.feed({ text: new TextDecoder().decode(value), via: 'datagram' });
+        }
+      })().catch(() => {});
+    }
+
+    pump(streams, readableOf) {
+      (async () => {
+        const reader = streams.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            return;
+          }
+          const entry = { text: '', via: 'stream' };
+          this.texts.push(entry);
+          const chunks = readableOf(value).getReader();
+          const decoder = new TextDecoder();
+          (async () => {
+            for (;;) {
+              const chunk = await chunks.read();
+              if (chunk.done) {
+                return;
+              }
+              entry.text += decoder.decode(chunk.value, { stream: true });
+              this.feed(entry);
+            }
+          })().catch(() => {});
+        }
+      })().catch(() => {});
+    }
+
+    feed(entry) {
+      entry.at = performance.now();
+      if (entry.via === 'datagram') {
+        this.texts.push(entry);
+      }
+      for (const waiter of this.waiters.slice()) {
+        if (entry.via === waiter.via && entry.text.includes(waiter.needle)) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(entry.at);
+        }
+      }
+    }
+
+    waitFor(needle, via) {
+      const hit = this.texts.find((e) => e.via === via && e.text.includes(needle));
+      if (hit) {
+        return Promise.resolve(hit.at);
+      }
+      let waiter;
+      return withTimeout(new Promise((resolve) => {
+        waiter = { needle, via, resolve };
+        this.waiters.push(waiter);
+      }), 'the message on ' + this.name).finally(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+        }
+      });
+    }
+  }
+
+  // A WebSocket message as text, whether it came as text or as bytes.
+  function socketText(data) {
+    return typeof data === 'string' ? data : new TextDecoder().decode(data);
+  }
+
+  async function socketWaitFor(socket, needle) {
+    for (;;) {
+      const message = await socket.inbox.next();
+      if (socketText(message.data).includes(needle)) {
+        return message.at;
+      }
+    }
+  }
+
+  // (f) Channel: sessions A and B and a WebSocket C on demo-wt-<random>. A sends a message on a unidirectional
+  // stream (one stream, one message, FIN): B (on any stream) and C must get it. Then C sends one: A must get it.
+  // A's datagrams to the channel are counted at B (information only: datagrams may be dropped).
+  async function runWtChannel(hashes) {
+    const channel = 'demo-wt-' + randomToken();
+    const path = channelsPath + channel;
+    const opened = [];
+    const sessions = [];
+    try {
+      const a = await openTransport(path, hashes, 'WebTransport session A on ' + channel);
+      sessions.push(a);
+      const b = await openTransport(path, hashes, 'WebTransport session B on ' + channel);
+      sessions.push(b);
+      const c = await openSocket(path, 'the WebSocket on ' + channel);
+      opened.push(c);
+      const listenA = new WtListener(a, 'session A');
+      const listenB = new WtListener(b, 'session B');
+
+      const token = randomToken();
+      const fromA = 'hello from WebTransport session A on ' + channel + ' (' + token + ')';
+      const fromC = 'hello from a WebSocket on ' + channel + ' (' + token + ')';
+      const sentAt = performance.now();
+      const stream = await withTimeout(a.createUnidirectionalStream(), 'opening a unidirectional stream on A');
+      const writer = stream.getWriter();
+      await withTimeout(writer.write(encoder.encode(fromA)), 'writing on A\'s stream');
+      await withTimeout(writer.close(), 'closing A\'s stream');
+      const results = { wtToWt: false, wtToWs: false, wsToWt: false };
+      const notes = [];
+      const [atB, atC] = await Promise.all([
+        listenB.waitFor(fromA, 'stream').then((at) => { results.wtToWt = true; return at; },
+          (error) => { notes.push(error.message); return null; }),
+        socketWaitFor(c, fromA).then((at) => { results.wtToWs = true; return at; },
+          (error) => { notes.push(error.message); return null; }),
+      ]);
+
+      const repliedAt = performance.now();
+      c.send(fromC);
+      const atA = await listenA.waitFor(fromC, 'stream').then((at) => { results.wsToWt = true; return at; },
+        (error) => { notes.push(error.message); return null; });
+
+      // Datagrams to the channel: counted, never required.
+      const dgWriter = a.datagrams.writable.getWriter();
+      const dgToken = 'datagram from A on ' + channel + ' (' + token + ')';
+      for (let i = 0; i < DATAGRAMS; i++) {
+        await withTimeout(dgWriter.write(encoder.encode(dgToken + ' #' + (i + 1))), 'sending a datagram on A')
+          .catch(() => {});
+      }
+      dgWriter.releaseLock();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const datagramsAtB = listenB.texts.filter((e) => e.via === 'datagram' && e.text.includes(dgToken)).length;
+      listenA.stopDatagrams();
+      listenB.stopDatagrams();
+
+      const ok = results.wtToWt && results.wtToWs && results.wsToWt;
+      const part = (done, what, at, from) => (done ? what + ' in ' + ms(at - from) + ' ms' : what + ': no');
+      wtChecks.channel.set(ok ? 'ok' : 'fail',
+        (ok ? 'Every message arrived on ' + channel + ': ' : 'Not every message arrived on ' + channel + ': ')
+          + [part(results.wtToWt, 'A to B (WebTransport to WebTransport)', atB, sentAt),
+            part(results.wtToWs, 'A to the WebSocket', atC, sentAt),
+            part(results.wsToWt, 'the WebSocket to A', atA, repliedAt)].join(', ')
+          + '. ' + datagramsAtB + ' of ' + DATAGRAMS + ' datagrams from A reached B (they may be dropped).'
+          + (notes.length > 0 ? ' ' + notes.map(sentence).join(' ') : ''),
+        { channel, wtToWt: results.wtToWt, wtToWs: results.wtToWs, wsToWt: results.wsToWt, datagrams: datagramsAtB });
+      return ok;
+    } finally {
+      for (const socket of opened) {
+        socket.close();
+      }
+      for (const transport of sessions) {
+        closeTransport(transport);
+      }
+    }
+  }
+
+  async function runWebTransport() {
+    const all = [wtChecks.stream, wtChecks.datagram, wtChecks.channel];
+    const unavailable = wtUnavailable();
+    if (unavailable) {
+      for (const c of all) {
+        c.set('off', 'Not run. ' + unavailable);
+      }
+      wtStatus('The WebTransport demo is off: ' + unavailable);
+      return 'off';
+    }
+    for (const c of all) {
+      c.set('running');
+    }
+    wtStatus('Running the WebTransport demo…');
+    const { hashes, how, why } = await certificateHashes();
+    section.dataset.webtransportHash = how;
+    const trust = how === 'sha-256' ? 'the certificate trusted by its SHA-256 hash'
+      : 'no certificate hash (' + why + '), so the certificate must pass the browser\'s usual checks';
+    let echoOk = false;
+    let transport = null;
+    try {
+      transport = await openTransport(echoPath, hashes, 'the WebTransport session to ' + echoPath);
+    } catch (error) {
+      fail(all, error);
+      wtStatus('WebTransport failed, with ' + trust + ': ' + error.message + '.');
+      return 'fail';
+    }
+    try {
+      const streamOk = await runWtStream(transport).catch((error) => fail([wtChecks.stream], error));
+      const datagramOk = await runWtDatagrams(transport).catch((error) => fail([wtChecks.datagram], error));
+      echoOk = streamOk && datagramOk;
+    } finally {
+      closeTransport(transport);
+    }
+    const channelOk = await runWtChannel(hashes).catch((error) => fail([wtChecks.channel], error));
+    const state = echoOk && channelOk ? 'ok' : 'fail';
+    wtStatus((state === 'ok' ? 'WebTransport demo finished: every check passed, with '
+      : 'WebTransport demo finished: some checks failed (see below), with ') + trust + '.');
+    return state;
+  }
+
   let running = false;
 
   async function run() {
@@ -347,6 +745,12 @@
     for (const c of [checks.echo, checks.channelWs, checks.channelSse]) {
       c.set('running');
     }
+    for (const c of [wtChecks.stream, wtChecks.datagram, wtChecks.channel]) {
+      c.set('idle');
+    }
+    section.dataset.webtransport = 'idle';
+    delete section.dataset.webtransportHash;
+    wtStatus('Waiting for the WebSocket demo.');
     showProtocol();
 
     let state;
@@ -377,6 +781,18 @@
       status(state === 'ok' ? 'Demo finished: every check passed.' : 'Demo finished: some checks failed (see below).');
     }
     section.dataset.state = state;
+
+    section.dataset.webtransport = 'running';
+    let wtState;
+    try {
+      wtState = await runWebTransport();
+    } catch (error) {
+      // A bug in the WebTransport part must not hide the WebSocket demo's result.
+      fail([wtChecks.stream, wtChecks.datagram, wtChecks.channel], error);
+      wtStatus('The WebTransport demo stopped: ' + error.message);
+      wtState = 'fail';
+    }
+    section.dataset.webtransport = wtState;
     section.removeAttribute('aria-busy');
     runButton.hidden = false;
     running = false;

@@ -15,6 +15,12 @@
 //   SPKI_SHA256              base64 SHA-256 of the server certificate's SubjectPublicKeyInfo: Chromium's QUIC
 //                            accepts a self-signed certificate only through --ignore-certificate-errors-spki-list
 //   NET_LOG                  a JSON path: Chromium's net log goes there (--log-net-log), to see why QUIC failed
+//   EXPECT_WT []             the WebTransport part of the demo (#demo's data-webtransport): ok: the stream echo,
+//                            the datagram echo and the channel must pass; off: the page must say WebTransport is
+//                            off (plain HTTP, or a browser without it); empty: its outcome is only reported, and
+//                            the console errors of a failed WebTransport handshake and a 404 from WT_HASH_PATH are
+//                            not counted as page errors (the server side may not be there yet)
+//   WT_HASH_PATH [/.well-known/carbon/certificate-hash]
 import { chromium } from 'playwright-core';
 
 const url = process.argv[2];
@@ -31,15 +37,19 @@ const echoPath = process.env.ECHO_PATH || '/ws';
 const quicOrigin = process.env.QUIC_ORIGIN || '';
 const spki = process.env.SPKI_SHA256 || '';
 const netLog = process.env.NET_LOG || '';
-if (!['ok', 'off'].includes(expectDemo) || !(timeoutMs > 0)) {
-  console.error('check.mjs: EXPECT_DEMO must be ok or off, TIMEOUT_MS a positive number of milliseconds');
+const expectWt = process.env.EXPECT_WT || '';
+const wtHashPath = process.env.WT_HASH_PATH || '/.well-known/carbon/certificate-hash';
+if (!['ok', 'off'].includes(expectDemo) || !['', 'ok', 'off'].includes(expectWt) || !(timeoutMs > 0)) {
+  console.error('check.mjs: EXPECT_DEMO must be ok or off, EXPECT_WT ok, off or empty, TIMEOUT_MS a positive'
+    + ' number of milliseconds');
   process.exit(2);
 }
 if (expectProtocol === 'h3' && !quicOrigin) {
   console.error('check.mjs: EXPECT_PROTOCOL=h3 needs QUIC_ORIGIN (host:port), and SPKI_SHA256 for a self-signed certificate');
   process.exit(2);
 }
-const label = `[${url} ${expectProtocol}${expectDemo === 'off' ? ', WebSocket off' : ''}]`;
+const label = `[${url} ${expectProtocol}${expectDemo === 'off' ? ', WebSocket off' : ''}`
+  + `${expectWt ? ', WebTransport ' + expectWt : ''}]`;
 
 // A hung browser must not hang CI: the hard stop comes after the demo's own bound and a grace period.
 const hardStop = setTimeout(() => {
@@ -81,10 +91,16 @@ try {
     // why: both are logged as errors, and both are expected then.
     const text = message.text();
     const socket = /^WebSocket connection to '([^']*)' failed/.exec(text);
-    const expected = expectDemo === 'off' && (
-      (/^Failed to load resource: .* 404\b/.test(text) && new URL(message.location().url || 'x:', url).pathname === echoPath)
-      || (socket !== null && new URL(socket[1]).pathname === echoPath));
-    if (message.type() === 'error' && !expected) {
+    const notFound = /^Failed to load resource: .* 404\b/.test(text)
+      ? new URL(message.location().url || 'x:', url).pathname : null;
+    const expected = (expectDemo === 'off' && (notFound === echoPath
+      || (socket !== null && new URL(socket[1]).pathname === echoPath)))
+      // Without EXPECT_WT=ok, a server without WebTransport (or without the hash route) is no page error.
+      || (expectWt !== 'ok' && (notFound === wtHashPath
+        || /^Failed to establish a connection to https:\/\/[^ ]*: net::ERR_/.test(text) || /WebTransport/.test(text)));
+    if (message.type() === 'error' && expected) {
+      console.log(`${label} console error not counted (expected here): ${text}`);
+    } else if (message.type() === 'error') {
       pageErrors.push(`console error: ${message.text()}`);
     }
   });
@@ -101,8 +117,10 @@ try {
   if (navigationProtocol !== expectProtocol) {
     failures.push(`the navigation's nextHopProtocol is '${navigationProtocol}', expected '${expectProtocol}'`);
   }
+  // The WebSocket demo, then the WebTransport part (which runs after it, and leaves data-state alone).
   await page.waitForFunction(
-    () => ['ok', 'fail', 'off'].includes(document.getElementById('demo')?.dataset.state),
+    () => ['ok', 'fail', 'off'].includes(document.getElementById('demo')?.dataset.state)
+      && ['ok', 'fail', 'off'].includes(document.getElementById('demo')?.dataset.webtransport),
     null, { timeout: timeoutMs, polling: 100 },
   );
 
@@ -118,6 +136,14 @@ try {
       echo: pick('check-echo'),
       channelWs: pick('check-channel-ws'),
       channelSse: pick('check-channel-sse'),
+      wt: {
+        state: document.getElementById('demo').dataset.webtransport,
+        hash: document.getElementById('demo').dataset.webtransportHash,
+        status: document.getElementById('wt-status')?.textContent.trim(),
+        stream: pick('check-wt-stream'),
+        datagram: pick('check-wt-datagram'),
+        channel: pick('check-wt-channel'),
+      },
     };
   });
 
@@ -154,6 +180,29 @@ try {
     }
     expect(/off/i.test(result.status), `demo: the status line does not say the demo is off: '${result.status}'`);
   }
+  // WebTransport: one line per check, pass or fail, and with EXPECT_WT=ok or off a failure for each one wrong.
+  const { wt } = result;
+  const wtChecks = [['WebTransport stream echo', wt.stream], ['WebTransport datagram echo', wt.datagram],
+    ['WebTransport channel', wt.channel]];
+  if (expectWt === 'ok') {
+    expect(wt.state === 'ok', `WebTransport: state '${wt.state}' (${wt.status})`);
+    expect(wt.hash === 'sha-256', `WebTransport: the page had no certificate hash from ${wtHashPath}`
+      + ` (data-webtransport-hash '${wt.hash}')`);
+    for (const [name, c] of wtChecks) {
+      expect(c?.state === 'ok', `${name}: state '${c?.state}': ${c?.text}`);
+    }
+    expect(wt.stream?.received === 'hello', `WebTransport stream echo: got '${wt.stream?.received}', expected 'hello'`);
+    expect(Number(wt.datagram?.received) >= 1, `WebTransport datagram echo: ${wt.datagram?.received ?? 0} of`
+      + ` ${wt.datagram?.sent ?? '?'} datagrams came back`);
+    expect(wt.channel?.wtToWt === 'true' && wt.channel?.wtToWs === 'true' && wt.channel?.wsToWt === 'true',
+      `WebTransport channel: A to B ${wt.channel?.wtToWt}, A to WebSocket ${wt.channel?.wtToWs},`
+      + ` WebSocket to A ${wt.channel?.wsToWt}`);
+  } else if (expectWt === 'off') {
+    expect(wt.state === 'off', `WebTransport: state '${wt.state}', expected 'off' (${wt.status})`);
+    for (const [name, c] of wtChecks) {
+      expect(c?.state === 'off', `${name}: state '${c?.state}', expected 'off': ${c?.text}`);
+    }
+  }
   for (const e of pageErrors) {
     failures.push(e);
   }
@@ -161,6 +210,12 @@ try {
   console.log(`${label} ${result.status}`);
   for (const c of [result.protocol, result.echo, result.channelWs, result.channelSse]) {
     console.log(`  ${(c?.state || '?').padEnd(7)} ${c?.text}`);
+  }
+  console.log(`${label} WebTransport ${wt.state}${expectWt ? '' : ' (reported only: EXPECT_WT is empty)'}`
+    + ` (certificate hash: ${wt.hash || 'not fetched'}): ${wt.status}`);
+  for (const [name, c] of wtChecks) {
+    const verdict = c?.state === 'ok' ? 'PASS' : c?.state === 'off' ? 'OFF' : 'FAIL';
+    console.log(`  ${verdict.padEnd(7)} ${name}: ${c?.text}`);
   }
   if (quicOrigin) {
     // Information: which protocol each subresource and fetch went over (the browser chooses per request).
