@@ -40,6 +40,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One running Carbon: the event loop groups, the blocking pool, the listeners and the shared exchange
@@ -91,6 +92,8 @@ public final class CarbonServer {
     private volatile QuicSslContext lastQuicTls;
     /** Keeps Carbon's own self-signed certificate from expiring (null without use_https). */
     private SelfSignedRenewal certificateRenewal;
+    /** WebTransport channel datagrams a congested member missed, since start. */
+    private final LongAdder droppedDatagrams = new LongAdder();
     /** Set when shutdown begins: new QUIC connections are refused from then on. */
     private volatile boolean draining;
     /** Plain port, then TLS port (0 = not bound), known after start even once the listeners closed. */
@@ -127,7 +130,7 @@ public final class CarbonServer {
 
         try {
             site = Site.first(new Site.Context(log, blockingPool, workers, config, this::httpsPort, metrics,
-                    this::altSvc), config);
+                    this::altSvc, droppedDatagrams), config);
             if (network.useHttps()) {
                 certificateRenewal = new SelfSignedRenewal(this::renewalTarget,
                         TlsLog.of(log::info, log::warn, message -> log.error(message, null)));

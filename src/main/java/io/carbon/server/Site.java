@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -57,9 +58,11 @@ final class Site {
      *
      * @param metrics told about every exchange after the access log; null when admin_port is 0
      * @param altSvc  the Alt-Svc value advertising HTTP/3 over TLS, or null while HTTP/3 is not listening
+     * @param droppedDatagrams WebTransport channel datagrams a congested member missed
      */
     record Context(ServerLog log, ExecutorService blockingPool, ScheduledExecutorService timers,
-                   ServerConfig started, IntSupplier httpsPort, Metrics metrics, Supplier<String> altSvc) {
+                   ServerConfig started, IntSupplier httpsPort, Metrics metrics, Supplier<String> altSvc,
+                   LongAdder droppedDatagrams) {
     }
 
     private final Context context;
@@ -266,7 +269,8 @@ final class Site {
         RouteTable.Builder routes = withDecorators(RouteTable.builder());
         if (websockets != null && context.started().http3().webTransport()) {
             // Before the WebSocket route: it takes the same paths, but only extended CONNECTs for WebTransport.
-            routes.route(new WebTransportService(config.websocket()).route());
+            routes.route(new WebTransportService(config.websocket(), websockets.hub(), context.droppedDatagrams())
+                    .route());
         }
         if (websockets != null) {
             routes.route(websockets.route());

@@ -1,5 +1,6 @@
 package io.carbon.websocket;
 
+import io.carbon.channels.ChannelHub;
 import io.carbon.config.WebSocketConfig;
 import io.carbon.http.Body;
 import io.carbon.http.ClientBudget;

@@ -1,14 +1,13 @@
 package io.carbon.websocket;
 
-import java.util.regex.Pattern;
+import io.carbon.channels.ChannelHub;
+
 
 /**
  * Maps a raw request path to an endpoint. Paths are compared as received (still percent-encoded): the
  * configured paths contain no character that needs encoding, and a channel name allows none either.
  */
 final class EndpointPaths {
-
-    private static final Pattern CHANNEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final String echoPath;
     private final String channelsPath;
@@ -35,7 +34,7 @@ final class EndpointPaths {
         }
         if (rawPath.startsWith(channelsPath)) {
             String name = rawPath.substring(channelsPath.length());
-            if (CHANNEL_NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..")) {
+            if (ChannelHub.isValidName(name)) {
                 return new Endpoint.Channel(name);
             }
         }

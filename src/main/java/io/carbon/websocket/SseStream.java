@@ -1,5 +1,9 @@
 package io.carbon.websocket;
 
+import io.carbon.channels.ChannelHub;
+import io.carbon.channels.ChannelMessage;
+import io.carbon.channels.Subscriber;
+import io.carbon.channels.SubscriberQueue;
 import io.carbon.http.ChunkSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

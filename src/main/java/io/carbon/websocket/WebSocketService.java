@@ -1,5 +1,6 @@
 package io.carbon.websocket;
 
+import io.carbon.channels.ChannelHub;
 import io.carbon.config.WebSocketConfig;
 import io.carbon.http.BodyPolicy;
 import io.carbon.http.ClientBudget;
@@ -250,6 +251,11 @@ public final class WebSocketService {
     /** Server-Sent Events streams subscribed to a channel now. */
     public int sseSubscribers() {
         return hub.sseSubscribers();
+    }
+
+    /** The channels of this service, which WebTransport members join too (the same hub across reloads). */
+    public ChannelHub hub() {
+        return hub;
     }
 
     /** Channels with at least one subscriber. */

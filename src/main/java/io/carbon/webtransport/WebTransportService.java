@@ -1,5 +1,6 @@
 package io.carbon.webtransport;
 
+import io.carbon.channels.ChannelHub;
 import io.carbon.config.WebSocketConfig;
 import io.carbon.http.BodyPolicy;
 import io.carbon.http.HttpHandler;
@@ -13,11 +14,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Carbon's WebTransport feature (draft-ietf-webtrans-http3): the WebSocket echo endpoint's WebTransport face.
+ * Carbon's WebTransport feature (draft-ietf-webtrans-http3): the WebTransport face of the WebSocket endpoints.
  * An extended CONNECT with {@code :protocol = webtransport} on {@code websocket_echo_path} opens an
- * {@link EchoSession}; other paths get 404, an origin outside {@code websocket_allowed_origins} 403. The branch
+ * {@link EchoSession}, on a channel path a {@link ChannelSession} in the same hub as WebSocket and SSE members;
+ * other paths get 404, an origin outside {@code websocket_allowed_origins} 403. The branch
  * (HTTP/3) owns the framing; this package sees sessions, byte pipelines and datagrams only.
  */
 public final class WebTransportService {
@@ -25,9 +28,17 @@ public final class WebTransportService {
     static final String PROTOCOL = "webtransport";
 
     private final WebSocketConfig config;
+    private final ChannelHub hub;
+    private final LongAdder droppedDatagrams;
 
-    public WebTransportService(WebSocketConfig config) {
+    /**
+     * @param hub              the channels WebSocket and SSE members are in too
+     * @param droppedDatagrams counts channel datagrams a congested member missed (kept across reloads)
+     */
+    public WebTransportService(WebSocketConfig config, ChannelHub hub, LongAdder droppedDatagrams) {
         this.config = config;
+        this.hub = hub;
+        this.droppedDatagrams = droppedDatagrams;
     }
 
     /** The route: extended CONNECTs for WebTransport on the WebSocket paths, before the WebSocket route. */
@@ -43,12 +54,29 @@ public final class WebTransportService {
             return CompletableFuture.completedFuture(Response.text(HttpResponseStatus.FORBIDDEN,
                     "this origin may not open WebTransport sessions here (websocket_allowed_origins)\n"));
         }
-        if (!request.rawPath().equals(config.echoPath())) {
-            return CompletableFuture.completedFuture(Response.text(HttpResponseStatus.NOT_FOUND,
-                    "no WebTransport endpoint here: the echo is at " + config.echoPath() + "\n"));
+        String path = request.rawPath();
+        if (path.equals(config.echoPath())) {
+            return accepted(new EchoSession(config.maxMessageSize()));
         }
-        Response accepted = Response.of(HttpResponseStatus.OK).session(new EchoSession(config.maxMessageSize()));
-        return CompletableFuture.completedFuture(accepted);
+        String name = path.startsWith(config.channelsPath()) ? path.substring(config.channelsPath().length()) : null;
+        if (name != null && ChannelHub.isValidName(name)) {
+            ChannelHub.Refusal refusal = hub.wouldRefuse(name);
+            if (refusal != null) {
+                Response busy = Response.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "cannot join channel " + name + ": " + refusal + "\n");
+                busy.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+                return CompletableFuture.completedFuture(busy);
+            }
+            return accepted(new ChannelSession(hub, name, config.maxMessageSize(), config.queueSize(),
+                    droppedDatagrams::increment));
+        }
+        return CompletableFuture.completedFuture(Response.text(HttpResponseStatus.NOT_FOUND,
+                "no WebTransport endpoint here: the echo is at " + config.echoPath() + ", channels at "
+                        + config.channelsPath() + "<name> (1-64 of A-Z a-z 0-9 . _ -)\n"));
+    }
+
+    private static CompletableFuture<Response> accepted(io.carbon.http.Session session) {
+        return CompletableFuture.completedFuture(Response.of(HttpResponseStatus.OK).session(session));
     }
 
     /**

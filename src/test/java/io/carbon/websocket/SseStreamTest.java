@@ -1,5 +1,6 @@
 package io.carbon.websocket;
 
+import io.carbon.channels.ChannelHub;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -285,4 +285,68 @@ class WebTransportEndToEndTest {
         Connect another = connect("/ws");
         assertThat(another.response().status().toString()).as("a second session on the connection").isEqualTo("200");
     }
+
+    @Test
+    void webTransportWebSocketAndDatagramsMeetInAChannel() throws Exception {
+        Connect a = connect("/ws/channels/room");
+        Connect b = connect("/ws/channels/room");
+        assertThat(a.response().status().toString()).isEqualTo("200");
+        assertThat(b.response().status().toString()).isEqualTo("200");
+        LinkedBlockingQueue<String> webSocket = new LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(java.net.URI.create("ws://127.0.0.1:" + server.port() + "/ws/channels/room"),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket,
+                                                                                  CharSequence data, boolean last) {
+                                webSocket.add(data.toString());
+                                socket.request(1);
+                                return null;
+                            }
+
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket socket,
+                                    java.nio.ByteBuffer data, boolean last) {
+                                webSocket.add("binary " + StandardCharsets.UTF_8.decode(data));
+                                socket.request(1);
+                                return null;
+                            }
+                        }).join();
+        io.carbon.testing.Poll.until("three members", () -> server.server().webSockets().subscribers("room"),
+                n -> n == 3);
+
+        // A message on a stream of A: B gets it on a stream of the server's, the WebSocket as a text message.
+        QuicStreamChannel fromA = quic.createStream(QuicStreamType.UNIDIRECTIONAL, discard()).get(5, TimeUnit.SECONDS);
+        fromA.writeAndFlush(Unpooled.wrappedBuffer(prefixed(0x54, a.stream().streamId(), "from A")))
+                .addListener(f -> fromA.shutdownOutput());
+        byte[] atB = uniStreams.poll(10, TimeUnit.SECONDS);
+        assertThat(atB).isNotNull();
+        assertThat(atB[0] & 0xFF).as("addressed to session B").isEqualTo((int) b.stream().streamId());
+        assertThat(new String(atB, 1, atB.length - 1, StandardCharsets.UTF_8)).isEqualTo("from A");
+        assertThat(webSocket.poll(10, TimeUnit.SECONDS)).isEqualTo("from A");
+        assertThat(uniStreams.poll(300, TimeUnit.MILLISECONDS)).as("the sender does not get its own").isNull();
+
+        // A WebSocket message reaches both WebTransport sessions.
+        ws.sendText("from WebSocket", true).join();
+        java.util.Set<Integer> sessions = new java.util.HashSet<>();
+        for (int i = 0; i < 2; i++) {
+            byte[] got = uniStreams.poll(10, TimeUnit.SECONDS);
+            assertThat(got).isNotNull();
+            assertThat(new String(got, 1, got.length - 1, StandardCharsets.UTF_8)).isEqualTo("from WebSocket");
+            sessions.add(got[0] & 0xFF);
+        }
+        assertThat(sessions).containsExactlyInAnyOrder((int) a.stream().streamId(), (int) b.stream().streamId());
+
+        // A datagram of A: to B as a datagram (B's quarter stream id in front), to the WebSocket as binary.
+        ByteBuf datagram = Unpooled.buffer();
+        datagram.writeByte((int) (a.stream().streamId() / 4));
+        datagram.writeBytes("ping".getBytes(StandardCharsets.UTF_8));
+        quic.writeAndFlush(datagram).sync();
+        byte[] atBDatagram = datagrams.poll(5, TimeUnit.SECONDS);
+        assertThat(atBDatagram).isNotNull();
+        assertThat(atBDatagram[0]).isEqualTo((byte) (b.stream().streamId() / 4));
+        assertThat(new String(atBDatagram, 1, atBDatagram.length - 1, StandardCharsets.UTF_8)).isEqualTo("ping");
+        assertThat(webSocket.poll(10, TimeUnit.SECONDS)).isEqualTo("binary ping");
+        ws.sendClose(1000, "").join();
+    }
 }

@@ -1,4 +1,4 @@
-package io.carbon.websocket;
+package io.carbon.channels;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

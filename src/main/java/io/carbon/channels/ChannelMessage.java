@@ -1,4 +1,4 @@
-package io.carbon.websocket;
+package io.carbon.channels;
 
 import io.netty.buffer.ByteBuf;
 
@@ -10,6 +10,8 @@ import io.netty.buffer.ByteBuf;
  * @param id      unique and increasing across the hub: the SSE event id, and the order for {@code Last-Event-ID}
  * @param text    a text message (valid UTF-8); otherwise binary
  * @param payload the message bytes; never modified after publishing (readers use duplicates)
+ * @param datagram sent as a WebTransport datagram: unreliable, never kept for replay (members that cannot send
+ *                 datagrams get it as a binary message)
  */
-record ChannelMessage(long id, boolean text, ByteBuf payload) {
+public record ChannelMessage(long id, boolean text, ByteBuf payload, boolean datagram) {
 }

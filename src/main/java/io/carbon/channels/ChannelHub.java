@@ -1,4 +1,4 @@
-package io.carbon.websocket;
+package io.carbon.channels;
 
 import io.netty.buffer.ByteBuf;
 
@@ -17,10 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe. Lock order: a map bin (inside {@code compute}) may take a channel's lock, never the reverse,
  * so the map is only changed after a channel's lock is released.
  */
-final class ChannelHub {
+public final class ChannelHub {
 
     /** Why a subscription was refused. */
-    enum Refusal {
+    public enum Refusal {
         TOO_MANY_CHANNELS, TOO_MANY_SUBSCRIBERS, SHUT_DOWN
     }
 
@@ -40,7 +40,15 @@ final class ChannelHub {
      * @param replayLimit    text messages kept per channel for SSE replay (0 = none)
      * @param replayMaxBytes larger messages are delivered but not kept for replay
      */
-    ChannelHub(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
+    /** A channel's name: 1-64 letters, digits, '.', '_' or '-', and not "." or "..". */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** True for a valid channel name, the same on every protocol. */
+    public static boolean isValidName(String name) {
+        return NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
+    }
+
+    public ChannelHub(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
         this.maxChannels = maxChannels;
         this.maxSubscribers = maxSubscribers;
         this.replayLimit = replayLimit;
@@ -48,7 +56,7 @@ final class ChannelHub {
     }
 
     /** New bounds from a reload: channels and subscribers already in stay; the next ones are counted against these. */
-    void limits(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
+    public void limits(int maxChannels, int maxSubscribers, int replayLimit, int replayMaxBytes) {
         this.maxChannels = maxChannels;
         this.maxSubscribers = maxSubscribers;
         this.replayLimit = replayLimit;
@@ -60,7 +68,7 @@ final class ChannelHub {
      *
      * @return null when subscribed, otherwise why not
      */
-    Refusal subscribe(String name, Subscriber subscriber, long lastEventId) {
+    public Refusal subscribe(String name, Subscriber subscriber, long lastEventId) {
         if (shutDown) {
             return Refusal.SHUT_DOWN;
         }
@@ -87,7 +95,7 @@ final class ChannelHub {
     }
 
     /** True when a subscription to {@code name} would be refused for a limit right now (a handshake's precheck). */
-    Refusal wouldRefuse(String name) {
+    public Refusal wouldRefuse(String name) {
         if (shutDown) {
             return Refusal.SHUT_DOWN;
         }
@@ -108,7 +116,7 @@ final class ChannelHub {
     }
 
     /** Unsubscribes (harmless when already dropped); an empty channel leaves the hub. */
-    void unsubscribe(String name, Subscriber subscriber) {
+    public void unsubscribe(String name, Subscriber subscriber) {
         channels.computeIfPresent(name, (key, channel) -> {
             synchronized (channel) {
                 channel.remove(subscriber);
@@ -129,7 +137,16 @@ final class ChannelHub {
      * @param sender the publishing subscriber (it does not get its own message), or null
      * @return the subscribers it was queued for
      */
-    int publish(String name, Subscriber sender, boolean text, ByteBuf payload) {
+    public int publish(String name, Subscriber sender, boolean text, ByteBuf payload) {
+        return publish(name, sender, text, payload, false);
+    }
+
+    /** Publishes a WebTransport datagram: see {@link ChannelMessage#datagram()}. */
+    public int publishDatagram(String name, Subscriber sender, ByteBuf payload) {
+        return publish(name, sender, false, payload, true);
+    }
+
+    private int publish(String name, Subscriber sender, boolean text, ByteBuf payload, boolean datagram) {
         HubChannel channel = channels.get(name);
         if (channel == null) {
             payload.release();
@@ -143,7 +160,7 @@ final class ChannelHub {
                 return 0;
             }
             // The id is taken under the lock, so ids rise in the order every subscriber sees.
-            delivered = channel.publish(new ChannelMessage(ids.incrementAndGet(), text, payload), sender, overflowed);
+            delivered = channel.publish(new ChannelMessage(ids.incrementAndGet(), text, payload, datagram), sender, overflowed);
         }
         payload.release();
         if (!overflowed.isEmpty()) {
@@ -170,7 +187,7 @@ final class ChannelHub {
     }
 
     /** Subscribers of {@code name} right now (0 when it does not exist). */
-    int subscribers(String name) {
+    public int subscribers(String name) {
         HubChannel channel = channels.get(name);
         if (channel == null) {
             return 0;
@@ -181,31 +198,31 @@ final class ChannelHub {
     }
 
     /** Channels with at least one subscriber. */
-    int channels() {
+    public int channels() {
         return channelCount.get();
     }
 
-    /** An SSE stream joined a channel ({@link SseStream} reports it, and {@link #sseLeft} once when it ends). */
-    void sseJoined() {
+    /** An SSE stream joined a channel ({@code SseStream} reports it, and {@link #sseLeft} once when it ends). */
+    public void sseJoined() {
         sseSubscribers.incrementAndGet();
     }
 
-    void sseLeft() {
+    public void sseLeft() {
         sseSubscribers.decrementAndGet();
     }
 
     /** SSE streams subscribed now. */
-    int sseSubscribers() {
+    public int sseSubscribers() {
         return sseSubscribers.get();
     }
 
     /** Subscribers dropped so far because they fell behind. */
-    long droppedSubscribers() {
+    public long droppedSubscribers() {
         return dropped.get();
     }
 
     /** Refuses new subscriptions and tells every subscriber the server is going away. */
-    void shutdown() {
+    public void shutdown() {
         shutDown = true;
         for (HubChannel channel : channels.values()) {
             List<Subscriber> subscribers;

@@ -1,4 +1,4 @@
-package io.carbon.websocket;
+package io.carbon.channels;
 
 import org.jctools.queues.MpscArrayQueue;
 
@@ -9,23 +9,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * array queue, lock-free). The bound is exact ({@code websocket_queue_size}), not rounded up to the array's
  * power of two. Entries hold one reference to their message's payload.
  */
-final class SubscriberQueue {
+public final class SubscriberQueue {
 
     private final MpscArrayQueue<ChannelMessage> queue;
     private final AtomicInteger size = new AtomicInteger();
     private final int bound;
 
-    SubscriberQueue(int bound) {
+    public SubscriberQueue(int bound) {
         this.bound = bound;
         this.queue = new MpscArrayQueue<>(Math.max(2, bound));
     }
 
-    int bound() {
+    public int bound() {
         return bound;
     }
 
     /** Queues {@code message}, retaining its payload; false (nothing retained) when {@code bound} are waiting. */
-    boolean offer(ChannelMessage message) {
+    public boolean offer(ChannelMessage message) {
         if (size.incrementAndGet() > bound) {
             size.decrementAndGet();
             return false;
@@ -36,7 +36,7 @@ final class SubscriberQueue {
     }
 
     /** The oldest message (its payload reference now belongs to the caller), or null. Consumer only. */
-    ChannelMessage poll() {
+    public ChannelMessage poll() {
         ChannelMessage message = queue.poll();
         if (message != null) {
             size.decrementAndGet();
@@ -44,12 +44,12 @@ final class SubscriberQueue {
         return message;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return queue.isEmpty();
     }
 
     /** Drops everything still queued. Consumer only. */
-    void clear() {
+    public void clear() {
         ChannelMessage message;
         while ((message = poll()) != null) {
             message.payload().release();

@@ -1,10 +1,10 @@
-package io.carbon.websocket;
+package io.carbon.channels;
 
 /**
- * Someone who receives a channel's messages: a WebSocket ({@link ChannelMember}) or an SSE response
- * ({@link SseStream}). Every subscriber has a bounded queue; the hub never waits for one.
+ * Someone who receives a channel's messages: a WebSocket ({@code ChannelMember}) or an SSE response
+ * ({@code SseStream}). Every subscriber has a bounded queue; the hub never waits for one.
  */
-interface Subscriber {
+public interface Subscriber {
 
     /**
      * Queues a message, retaining its payload. Called with the channel's lock held, from whichever thread
