@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 HTTP_PORT=${BT_HTTP_PORT:-18280}
 HTTPS_PORT=${BT_HTTPS_PORT:-18643}
 HOST=127.0.0.1
-WT=${WT:-0}
+WT=${WT:-1}
 case $WT in
   0) WT_HTTPS='' WT_CONF='' ;;
   1) WT_HTTPS=ok WT_CONF=$'enable_webtransport = true\nself_signed_for_webtransport = true' ;;
