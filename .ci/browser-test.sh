@@ -13,14 +13,15 @@
 #                over whatever Chromium picks); Chromium's net log is kept for a failure;
 #   4. http://   a second Carbon with enable_websocket = false: the page must say the demo is off.
 # WebTransport (the demo's second part, #demo data-webtransport): on the plain-HTTP pages it must always say off.
-# On the https pages (1 and 3) its outcome is only reported, unless WT=1: then the Carbon of 1-3 gets
+# On the https pages (1 and 3), with WT=1 (the default), the Carbon of 1-3 gets
 # enable_webtransport = true and self_signed_for_webtransport = true (an ECDSA P-256 certificate valid 13 days,
 # whose SHA-256 the page fetches from /.well-known/carbon/certificate-hash for serverCertificateHashes), and the
-# stream echo, the datagram echo and the channel must all pass over WebTransport, or the test fails.
+# stream echo, the datagram echo and the channel must all pass over WebTransport, or the test fails. With
+# WT=0 WebTransport stays off there and its outcome is only reported.
 # Installs chromium (apt-get) and the npm packages (npm ci) when missing. Every step is bounded; the whole
 # script exits non-zero with the reason, Carbon's log and the browser's output on any failure.
 # Environment: BT_HTTP_PORT [18280], BT_HTTPS_PORT [18643] (TCP and UDP), KEEP_WORK [0] (1 = keep the temporary
-# folder), WT [0] (1 = WebTransport on and required on the https pages).
+# folder), WT [1] (0 = WebTransport off, outcome only reported).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
