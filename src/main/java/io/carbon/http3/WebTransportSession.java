@@ -28,6 +28,13 @@ final class WebTransportSession implements SessionHandle {
 
     /** CLOSE_WEBTRANSPORT_SESSION capsule type (draft-ietf-webtrans-http3 §5). */
     static final long CLOSE_CAPSULE = 0x2843;
+    /**
+     * The error code of the resets that end a session's streams: H3_NO_ERROR. WebTransport's own codes
+     * (draft-ietf-webtrans-http3 §4.3, from 0x52e4a40fa8db) do not fit the int Netty 4.2.18's stream shutdown
+     * takes (a truncated one crashed the QUIC library in a test), and a client maps any code outside the
+     * WebTransport range to application error 0, which is what this means.
+     */
+    static final int SESSION_GONE = 0x100;
     /** The largest close reason: 1024 bytes (§5). */
     private static final int MAX_REASON_BYTES = 1024;
 
@@ -166,9 +173,14 @@ final class WebTransportSession implements SessionHandle {
         }
         closed = true;
         forget.run();
-        for (QuicStreamChannel stream : Set.copyOf(streams)) {
-            stream.close(); // §6: the session's streams end with it
-        }
+        // §6: the session's streams end with it: RESET_STREAM and STOP_SENDING. On the next turn of the event loop: a stream shut down while the connection is
+        // still reading (Netty 4.2.18's QUIC) can wait there until something else is sent.
+        Set<QuicStreamChannel> open = Set.copyOf(streams);
+        connection.eventLoop().execute(() -> {
+            for (QuicStreamChannel stream : open) {
+                stream.shutdown(SESSION_GONE).addListener(f -> stream.close());
+            }
+        });
         feature.closed(code, reason);
     }
 

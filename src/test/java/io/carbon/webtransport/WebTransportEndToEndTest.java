@@ -268,6 +268,43 @@ class WebTransportEndToEndTest {
     }
 
     @Test
+    void closingASessionEndsTheStreamsStillOpenInIt() throws Exception {
+        Connect session = connect("/ws");
+        CompletableFuture<Void> streamClosed = new CompletableFuture<>();
+        QuicStreamChannel open = quic.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    streamClosed.complete(null); // the server's RESET_STREAM ends our receiving side
+                }
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                streamClosed.complete(null); // a reset may also arrive as an exception
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                streamClosed.complete(null);
+            }
+        }).get(5, TimeUnit.SECONDS);
+        open.writeAndFlush(Unpooled.wrappedBuffer(prefixed(0x41, session.stream().streamId(), "half a message")));
+        Thread.sleep(200); // the stream is attached and echoing; the client has not ended it
+        // The client ends the session: FIN on the CONNECT stream (behind an empty DATA frame, see WebTransportSession).
+        session.stream().writeAndFlush(new DefaultHttp3DataFrame(Unpooled.EMPTY_BUFFER))
+                .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+        session.ended().get(10, TimeUnit.SECONDS);
+        // The server ended the session's streams with it (draft-ietf-webtrans-http3 §6): reset, so ours closes.
+        streamClosed.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void otherPathsAndOriginsAreRefusedAndTheStreamLimitHolds() throws Exception {
         Connect wrongPath = connect("/nope");
         assertThat(wrongPath.response().status().toString()).isEqualTo("404");
