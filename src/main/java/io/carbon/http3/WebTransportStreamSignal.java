@@ -20,7 +20,8 @@ import java.util.List;
  * first (added by {@link Http3Branch}'s request-stream initializer), reads the first varint itself, and either
  * removes the HTTP/3 handlers and attaches the stream to its session, or removes itself and lets the HTTP/3 codec
  * read the bytes it has seen. A unidirectional stream's type (0x54) Netty has read already; there only the session
- * id follows. {@code WebTransportStreamSignalTest} fails if a Netty upgrade changes what reaches this handler.
+ * id follows. {@code WebTransportEndToEndTest} (every stream in it) fails if a Netty upgrade changes what reaches
+ * this handler, or puts Netty's codec where this one can no longer go first.
  */
 final class WebTransportStreamSignal extends ChannelInboundHandlerAdapter {
 

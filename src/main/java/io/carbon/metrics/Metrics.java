@@ -290,6 +290,13 @@ public final class Metrics implements ExchangeListener {
         return this;
     }
 
+    /** @param droppedDatagrams WebTransport channel datagrams a congested member missed */
+    public Metrics webTransport(LongSupplier droppedDatagrams) {
+        counterFrom("carbon_webtransport_datagrams_dropped_total",
+                "WebTransport channel datagrams a congested member missed (dropped, never queued)", droppedDatagrams);
+        return this;
+    }
+
     private void counterFrom(String name, String help, LongSupplier value) {
         register(CounterWithCallback.builder(properties).name(name).help(help)
                 .callback(callback -> callback.call(value.getAsLong())).build());

@@ -397,6 +397,9 @@ public final class CarbonServer {
                 () -> site.staticFiles.cacheEvictions(), () -> site.staticFiles.cacheBytesNow(),
                 () -> site.staticFiles.cacheEntries());
         made.rateLimit(() -> site.rateLimit != null ? site.rateLimit.refused() : 0);
+        if (config.http3().webTransport()) {
+            made.webTransport(droppedDatagrams::sum);
+        }
         if (config.enableWebsocket()) {
             made.webSockets(() -> site.websockets.openSessions(), () -> site.websockets.messagesReceived(),
                     () -> site.websockets.messagesSent(), () -> site.websockets.sseSubscribers(),
