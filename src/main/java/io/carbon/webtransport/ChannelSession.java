@@ -7,13 +7,8 @@ import io.carbon.channels.SubscriberQueue;
 import io.carbon.http.Session;
 import io.carbon.http.SessionHandle;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -71,7 +66,13 @@ final class ChannelSession implements Session, Subscriber {
 
     @Override
     public void stream(ChannelPipeline pipeline, boolean bidirectional) {
-        pipeline.addLast(new MessageReader());
+        pipeline.addLast(new WholeStream(maxMessageSize, message -> {
+            if (message.isReadable()) {
+                hub.publish(channel, this, isUtf8(message), message);
+            } else {
+                message.release();
+            }
+        }));
     }
 
     @Override
@@ -145,52 +146,6 @@ final class ChannelSession implements Session, Subscriber {
     @Override
     public void shutdown() {
         execute(() -> handle.close(0, "server shutting down"), null);
-    }
-
-    /** Collects one stream (one message) and publishes it when the client ends the stream. */
-    private final class MessageReader extends ChannelInboundHandlerAdapter {
-        private CompositeByteBuf message;
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf bytes)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (message == null) {
-                message = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
-            }
-            if (message.readableBytes() + bytes.readableBytes() > maxMessageSize) {
-                bytes.release();
-                ctx.close(); // over websocket_max_message_size: the stream is reset, nothing is published
-                return;
-            }
-            message.addComponent(true, bytes);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (!(evt instanceof ChannelInputShutdownEvent)) {
-                ctx.fireUserEventTriggered(evt);
-                return;
-            }
-            CompositeByteBuf whole = message;
-            message = null;
-            if (whole != null && whole.isReadable()) {
-                hub.publish(channel, ChannelSession.this, isUtf8(whole), whole);
-            } else if (whole != null) {
-                whole.release();
-            }
-            ctx.executor().execute(() -> ((DuplexChannel) ctx.channel()).shutdownOutput());
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            if (message != null) {
-                message.release();
-                message = null;
-            }
-        }
     }
 
     private static boolean isUtf8(ByteBuf bytes) {

@@ -3,7 +3,6 @@ package io.carbon.webtransport;
 import io.carbon.http.Session;
 import io.carbon.http.SessionHandle;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -33,7 +32,19 @@ final class EchoSession implements Session {
 
     @Override
     public void stream(ChannelPipeline pipeline, boolean bidirectional) {
-        pipeline.addLast(bidirectional ? new EchoBack() : new SendBackWhole());
+        pipeline.addLast(bidirectional ? new EchoBack() : new WholeStream(maxUnidirectionalBytes, this::sendBack));
+    }
+
+    /** A unidirectional stream, whole: sent back on a new one of ours (on the next turn of the event loop). */
+    private void sendBack(ByteBuf whole) {
+        if (!whole.isReadable()) {
+            whole.release();
+            return;
+        }
+        handle.executor().execute(() -> handle.openStream(false, pipeline -> {
+            DuplexChannel reply = (DuplexChannel) pipeline.channel();
+            pipeline.channel().writeAndFlush(whole).addListener(f -> reply.shutdownOutput());
+        }, whole::release));
     }
 
     @Override
@@ -83,55 +94,6 @@ final class EchoSession implements Session {
                 return;
             }
             ctx.fireUserEventTriggered(evt);
-        }
-    }
-
-    /** Collects a unidirectional stream and, at its end, sends it back on a new one. */
-    private final class SendBackWhole extends ChannelInboundHandlerAdapter {
-        private CompositeByteBuf collected;
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf bytes)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (collected == null) {
-                collected = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
-            }
-            if (collected.readableBytes() + bytes.readableBytes() > maxUnidirectionalBytes) {
-                bytes.release();
-                ctx.close(); // over the limit: the stream is reset
-                return;
-            }
-            collected.addComponent(true, bytes);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (!(evt instanceof ChannelInputShutdownEvent)) {
-                ctx.fireUserEventTriggered(evt);
-                return;
-            }
-            ByteBuf whole = collected;
-            collected = null;
-            ctx.close();
-            if (whole == null) {
-                return;
-            }
-            // Next turn of the event loop, as for the echo's end above: not while the connection is reading.
-            ctx.executor().execute(() -> handle.openStream(false, pipeline -> {
-                DuplexChannel reply = (DuplexChannel) pipeline.channel();
-                pipeline.channel().writeAndFlush(whole).addListener(f -> reply.shutdownOutput());
-            }, whole::release));
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            if (collected != null) {
-                collected.release();
-                collected = null;
-            }
         }
     }
 }
