@@ -90,7 +90,9 @@ final class EchoSession implements Session {
                 // the connection is still reading (Netty 4.2.18's QUIC) can wait there until something else is sent.
                 DuplexChannel stream = (DuplexChannel) ctx.channel();
                 ctx.flush();
-                ctx.executor().execute(stream::shutdownOutput);
+                // Then closed: Netty keeps a finished stream's channel open, and open ones count against
+                // webtransport_max_streams.
+                ctx.executor().execute(() -> stream.shutdownOutput().addListener(f -> stream.close()));
                 return;
             }
             ctx.fireUserEventTriggered(evt);

@@ -51,9 +51,18 @@ final class WholeStream extends ChannelInboundHandlerAdapter {
         }
         CompositeByteBuf all = collected != null ? collected : ctx.alloc().compositeBuffer();
         collected = null;
-        // Our end on the next turn of the event loop: an output shutdown made while the connection is still
-        // reading (Netty 4.2.18's QUIC) can wait there until something else is sent.
-        ctx.executor().execute(() -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+        // Our end on the next turn of the event loop (an output shutdown made while the connection is still
+        // reading can wait there until something else is sent, with Netty 4.2.18's QUIC), then the stream is
+        // closed: Netty keeps a finished stream's channel open, and open ones count against
+        // webtransport_max_streams.
+        DuplexChannel stream = (DuplexChannel) ctx.channel();
+        ctx.executor().execute(() -> {
+            if (stream.isOutputShutdown()) {
+                stream.close(); // a unidirectional stream of the client's: nothing of ours to end
+            } else {
+                stream.shutdownOutput().addListener(f -> stream.close());
+            }
+        });
         whole.accept(all);
     }
 

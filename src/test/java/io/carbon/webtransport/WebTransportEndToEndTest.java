@@ -386,4 +386,37 @@ class WebTransportEndToEndTest {
         assertThat(webSocket.poll(10, TimeUnit.SECONDS)).isEqualTo("binary ping");
         ws.sendClose(1000, "").join();
     }
+
+    @Test
+    void finishedEchoStreamsDoNotCountAgainstTheStreamLimit() throws Exception {
+        Connect session = connect("/ws");
+        for (int i = 0; i < 20; i++) { // webtransport_max_streams = 8
+            LinkedBlockingQueue<byte[]> echoed = new LinkedBlockingQueue<>();
+            QuicStreamChannel bidi = quic.createStream(QuicStreamType.BIDIRECTIONAL, collect(echoed, false))
+                    .get(5, TimeUnit.SECONDS);
+            bidi.writeAndFlush(Unpooled.wrappedBuffer(prefixed(0x41, session.stream().streamId(), "echo " + i)))
+                    .addListener(f -> bidi.shutdownOutput());
+            byte[] back = echoed.poll(10, TimeUnit.SECONDS);
+            assertThat(back).as("echo " + i).isNotNull();
+            assertThat(new String(back, StandardCharsets.UTF_8)).isEqualTo("echo " + i);
+        }
+    }
+
+    @Test
+    void finishedStreamsDoNotCountAgainstTheStreamLimit() throws Exception {
+        // webtransport_max_streams = 8 here: 30 messages one after another, each on a stream of its own.
+        Connect a = connect("/ws/channels/many");
+        Connect b = connect("/ws/channels/many");
+        io.carbon.testing.Poll.until("two members", () -> server.server().webSockets().subscribers("many"),
+                n -> n == 2);
+        for (int i = 0; i < 30; i++) {
+            QuicStreamChannel message = quic.createStream(QuicStreamType.UNIDIRECTIONAL, discard())
+                    .get(5, TimeUnit.SECONDS);
+            message.writeAndFlush(Unpooled.wrappedBuffer(prefixed(0x54, a.stream().streamId(), "m" + i)))
+                    .addListener(f -> message.shutdownOutput());
+            byte[] got = uniStreams.poll(10, TimeUnit.SECONDS);
+            assertThat(got).as("message " + i + " delivered").isNotNull();
+            assertThat(new String(got, 1, got.length - 1, StandardCharsets.UTF_8)).isEqualTo("m" + i);
+        }
+    }
 }
