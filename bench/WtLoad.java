@@ -70,7 +70,7 @@ public class WtLoad {
     static long lossTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(200);
     static int threads = Runtime.getRuntime().availableProcessors();
     static String echoPath = "/ws";
-    static String channelPath = System.getenv().getOrDefault("WTLOAD_CHANNEL_PATH", "/ws/channels/bench");
+    static String channelPath = "/ws/channels/bench";
 
     static void say(String s) {
         System.out.println(s);
@@ -176,7 +176,6 @@ public class WtLoad {
         System.exit(ok ? 0 : 1);
     }
 
-    static final boolean DEBUG = System.getenv("WTLOAD_DEBUG") != null;
     static EventLoopGroup group;
     static QuicSslContext tls;
 
@@ -322,7 +321,7 @@ public class WtLoad {
                         @Override
                         protected void initChannel(QuicChannel ch) {
                             ch.pipeline().addLast(new Http3ClientConnectionHandler(null, null,
-                                    type -> { if (DEBUG) System.err.println("uni type " + type); return uniHandler.apply(type); }, null, true));
+                                    type -> uniHandler.apply(type), null, true));
                             ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
@@ -661,7 +660,7 @@ public class WtLoad {
             subs.forEach(Session::close);
             return r;
         }
-        Session pub = System.getenv("WTLOAD_PUB_IS_SUB") != null ? subs.remove(0) : pubs.get(0);
+        Session pub = pubs.get(0);
         Thread.sleep(300); // every member registered in the channel
         int members = subs.size();
         pump[0] = () -> {
