@@ -94,9 +94,6 @@ max_threads = 0
 max_connections = 2000
 max_connections_per_ip = 0
 rate_limit_messages = 0
-# Carbon counts a channel session's message streams as open after they ended (found by this benchmark): with the
-# default 256 a fan-out stalls after 256 messages. The maximum lets a run publish up to 65536 per session.
-webtransport_max_streams = 65536
 websocket_queue_size = 1024
 shutdown_timeout = 2s
 www_path = $work/www
