@@ -69,6 +69,7 @@ class WebTransportEndToEndTest {
     void start() throws Exception {
         server = TestServer.startSite(dir, Map.of("use_https", "true", "https_port", "0", "enable_http3", "true",
                 "enable_websocket", "true", "enable_webtransport", "true", "webtransport_max_streams", "8",
+                "websocket_allowed_origins", "https://example.test",
                 "ssl_cert_path", dir.resolve("ssl/cert.pem").toString(),
                 "ssl_key_path", dir.resolve("ssl/key.pem").toString()));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -123,6 +124,10 @@ class WebTransportEndToEndTest {
     }
 
     private Connect connect(String path) throws Exception {
+        return connect(path, "https://example.test");
+    }
+
+    private Connect connect(String path, String origin) throws Exception {
         CompletableFuture<Http3Headers> headers = new CompletableFuture<>();
         CompletableFuture<Void> ended = new CompletableFuture<>();
         LinkedBlockingQueue<byte[]> data = new LinkedBlockingQueue<>();
@@ -154,7 +159,7 @@ class WebTransportEndToEndTest {
         request.headers().method("CONNECT").path(path).scheme("https")
                 .authority("127.0.0.1:" + server.server().http3Port())
                 .add(":protocol", "webtransport").add("sec-webtransport-http3-draft02", "1")
-                .add("origin", "https://127.0.0.1:" + server.server().httpsPort());
+                .add("origin", origin);
         stream.writeAndFlush(request).sync();
         return new Connect(stream, headers.get(10, TimeUnit.SECONDS), ended, data);
     }
@@ -308,6 +313,8 @@ class WebTransportEndToEndTest {
     void otherPathsAndOriginsAreRefusedAndTheStreamLimitHolds() throws Exception {
         Connect wrongPath = connect("/nope");
         assertThat(wrongPath.response().status().toString()).isEqualTo("404");
+        Connect otherSite = connect("/ws", "https://evil.test");
+        assertThat(otherSite.response().status().toString()).as("websocket_allowed_origins").isEqualTo("403");
 
         Connect session = connect("/ws");
         long id = session.stream().streamId();
