@@ -17,7 +17,7 @@ public interface Session {
     /**
      * A stream the client opened in this session. Its pipeline carries the stream's bytes as {@link ByteBuf}s
      * both ways (a unidirectional one only inbound); the end of the client's side arrives as
-     * {@code ChannelInputShutdownEvent}, and the channel is a {@code DuplexChannel} whose output shutdown ends ours.
+     * {@code ChannelInputShutdownEvent}; {@link SessionHandle#endStream} ends ours.
      */
     void stream(ChannelPipeline pipeline, boolean bidirectional);
 

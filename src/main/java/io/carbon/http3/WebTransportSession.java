@@ -4,6 +4,7 @@ import io.carbon.http.ClientConnection;
 import io.carbon.http.Session;
 import io.carbon.http.SessionHandle;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -128,6 +129,23 @@ final class WebTransportSession implements SessionHandle {
                         failed.run(); // e.g. the client's stream limit (MAX_STREAMS) is reached
                     }
                 });
+    }
+
+    /**
+     * On the next turn of the event loop: an output shutdown made while the connection is still reading (Netty
+     * 4.2.18's QUIC) can wait there until something else is sent, and a finished stream's channel is not closed
+     * by Netty on its own.
+     */
+    @Override
+    public void endStream(Channel stream) {
+        QuicStreamChannel quicStream = (QuicStreamChannel) stream;
+        quicStream.eventLoop().execute(() -> {
+            if (quicStream.isOutputShutdown()) {
+                quicStream.close(); // nothing of ours to end (a unidirectional stream of the client's)
+            } else {
+                quicStream.shutdownOutput().addListener(f -> quicStream.close());
+            }
+        });
     }
 
     @Override

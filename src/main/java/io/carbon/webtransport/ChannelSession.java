@@ -8,7 +8,6 @@ import io.carbon.http.Session;
 import io.carbon.http.SessionHandle;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.DuplexChannel;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -66,7 +65,7 @@ final class ChannelSession implements Session, Subscriber {
 
     @Override
     public void stream(ChannelPipeline pipeline, boolean bidirectional) {
-        pipeline.addLast(new WholeStream(maxMessageSize, message -> {
+        pipeline.addLast(new WholeStream(handle, maxMessageSize, message -> {
             if (message.isReadable()) {
                 hub.publish(channel, this, isUtf8(message), message);
             } else {
@@ -131,10 +130,8 @@ final class ChannelSession implements Session, Subscriber {
         drainScheduled.set(false);
         for (ChannelMessage message = queue.poll(); message != null; message = queue.poll()) {
             ByteBuf payload = message.payload().duplicate(); // the queue's reference goes to the stream
-            handle.openStream(false, pipeline -> {
-                DuplexChannel stream = (DuplexChannel) pipeline.channel();
-                pipeline.channel().writeAndFlush(payload).addListener(f -> stream.shutdownOutput());
-            }, payload::release);
+            handle.openStream(false, pipeline -> pipeline.channel().writeAndFlush(payload)
+                    .addListener(f -> handle.endStream(pipeline.channel())), payload::release);
         }
     }
 

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -32,7 +31,7 @@ final class EchoSession implements Session {
 
     @Override
     public void stream(ChannelPipeline pipeline, boolean bidirectional) {
-        pipeline.addLast(bidirectional ? new EchoBack() : new WholeStream(maxUnidirectionalBytes, this::sendBack));
+        pipeline.addLast(bidirectional ? new EchoBack() : new WholeStream(handle, maxUnidirectionalBytes, this::sendBack));
     }
 
     /** A unidirectional stream, whole: sent back on a new one of ours (on the next turn of the event loop). */
@@ -41,10 +40,9 @@ final class EchoSession implements Session {
             whole.release();
             return;
         }
-        handle.executor().execute(() -> handle.openStream(false, pipeline -> {
-            DuplexChannel reply = (DuplexChannel) pipeline.channel();
-            pipeline.channel().writeAndFlush(whole).addListener(f -> reply.shutdownOutput());
-        }, whole::release));
+        handle.executor().execute(() -> handle.openStream(false, pipeline ->
+                pipeline.channel().writeAndFlush(whole).addListener(f -> handle.endStream(pipeline.channel())),
+                whole::release));
     }
 
     @Override
@@ -58,7 +56,7 @@ final class EchoSession implements Session {
     }
 
     /** Writes every piece back; reads pause while the stream cannot take more (its flow control). */
-    private static final class EchoBack extends ChannelInboundHandlerAdapter {
+    private final class EchoBack extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf bytes) {
@@ -86,13 +84,8 @@ final class EchoSession implements Session {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                // The client's end ends the echo. On the next turn of the event loop: an output shutdown made while
-                // the connection is still reading (Netty 4.2.18's QUIC) can wait there until something else is sent.
-                DuplexChannel stream = (DuplexChannel) ctx.channel();
                 ctx.flush();
-                // Then closed: Netty keeps a finished stream's channel open, and open ones count against
-                // webtransport_max_streams.
-                ctx.executor().execute(() -> stream.shutdownOutput().addListener(f -> stream.close()));
+                handle.endStream(ctx.channel()); // the client's end ends the echo
                 return;
             }
             ctx.fireUserEventTriggered(evt);

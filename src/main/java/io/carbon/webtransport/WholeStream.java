@@ -1,11 +1,11 @@
 package io.carbon.webtransport;
 
+import io.carbon.http.SessionHandle;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.function.Consumer;
@@ -16,12 +16,14 @@ import java.util.function.Consumer;
  */
 final class WholeStream extends ChannelInboundHandlerAdapter {
 
+    private final SessionHandle session;
     private final int limit;
     private final Consumer<CompositeByteBuf> whole;
     private CompositeByteBuf collected;
 
     /** @param whole gets the stream's bytes, possibly empty, once the client ended it */
-    WholeStream(int limit, Consumer<CompositeByteBuf> whole) {
+    WholeStream(SessionHandle session, int limit, Consumer<CompositeByteBuf> whole) {
+        this.session = session;
         this.limit = limit;
         this.whole = whole;
     }
@@ -51,18 +53,7 @@ final class WholeStream extends ChannelInboundHandlerAdapter {
         }
         CompositeByteBuf all = collected != null ? collected : ctx.alloc().compositeBuffer();
         collected = null;
-        // Our end on the next turn of the event loop (an output shutdown made while the connection is still
-        // reading can wait there until something else is sent, with Netty 4.2.18's QUIC), then the stream is
-        // closed: Netty keeps a finished stream's channel open, and open ones count against
-        // webtransport_max_streams.
-        DuplexChannel stream = (DuplexChannel) ctx.channel();
-        ctx.executor().execute(() -> {
-            if (stream.isOutputShutdown()) {
-                stream.close(); // a unidirectional stream of the client's: nothing of ours to end
-            } else {
-                stream.shutdownOutput().addListener(f -> stream.close());
-            }
-        });
+        session.endStream(ctx.channel());
         whole.accept(all);
     }
 
