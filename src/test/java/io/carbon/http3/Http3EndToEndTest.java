@@ -114,6 +114,23 @@ class Http3EndToEndTest {
     }
 
     @Test
+    void malformedRequestsResetTheirStreamAndTheConnectionGoesOn() throws Exception {
+        try (H3Client client = client()) {
+            // RFC 9114 §4.1.2 / §4.3.1: each is malformed, answered with a stream error (H3_MESSAGE_ERROR).
+            for (String[] request : new String[][] {
+                    {"GET", "no-slash"},
+                    {"GET", "/", "host", "other.example"},
+            }) {
+                CompletableFuture<H3Client.Reply> reply = client.request(request[0], request[1], null,
+                        java.util.Arrays.copyOfRange(request, 2, request.length));
+                assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS))
+                        .as("%s %s", request[0], request[1]).isNotNull();
+            }
+            assertThat(client.get("/").status()).as("the connection still serves").isEqualTo(200);
+        }
+    }
+
+    @Test
     void aLargeFileFlowsWithinTheClientsSmallWindows() throws Exception {
         try (H3Client client = new H3Client(server.server().http3Port(), 256 * 1024, 64 * 1024)) {
             H3Client.Reply reply = client.get("/big.bin");

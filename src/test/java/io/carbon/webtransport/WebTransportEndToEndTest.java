@@ -313,6 +313,33 @@ class WebTransportEndToEndTest {
     void otherPathsAndOriginsAreRefusedAndTheStreamLimitHolds() throws Exception {
         Connect wrongPath = connect("/nope");
         assertThat(wrongPath.response().status().toString()).isEqualTo("404");
+        // A stream for a session that does not exist is reset; the connection and its sessions go on.
+        CompletableFuture<Void> refused = new CompletableFuture<>();
+        QuicStreamChannel stray = quic.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                refused.complete(null);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                refused.complete(null);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    refused.complete(null);
+                }
+            }
+        }).get(5, TimeUnit.SECONDS);
+        stray.writeAndFlush(Unpooled.wrappedBuffer(prefixed(0x41, 60, "for nobody")));
+        refused.get(10, TimeUnit.SECONDS);
         Connect otherSite = connect("/ws", "https://evil.test");
         assertThat(otherSite.response().status().toString()).as("websocket_allowed_origins").isEqualTo("403");
 
