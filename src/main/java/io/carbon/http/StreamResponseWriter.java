@@ -1,0 +1,115 @@
+package io.carbon.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.Future;
+
+/**
+ * Puts one response on a request stream of HTTP/2 or HTTP/3: HEADERS, then the body as DATA frames paced by the
+ * stream's writability (which follows the peer's flow control and our outbound buffer), so a 1 GiB file never
+ * sits in memory. Files are read in chunks on the blocking pool by {@link BodyPump}, never as a
+ * {@code FileRegion} (the framing needs the bytes). Counts the body bytes that really left and releases every part
+ * of the body on every path. A branch supplies its frames and how its stream ends. One per response.
+ *
+ * @param <H> the branch's header block
+ */
+public abstract class StreamResponseWriter<H> {
+
+    protected final ChannelHandlerContext ctx;
+    private BodyPump pump;
+    /** A body written whole (bytes in memory): its write, and its length. */
+    private ChannelFuture wholeWrite;
+    private long wholeLength;
+
+    protected StreamResponseWriter(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** A HEADERS frame; {@code endStream} when no DATA follows. */
+    protected abstract Object headersFrame(H head, boolean endStream);
+
+    /** A DATA frame; {@code endStream} on the last one. */
+    protected abstract Object dataFrame(ByteBuf data, boolean endStream);
+
+    /**
+     * What ends the stream once its last frame is written: nothing more on HTTP/2 (END_STREAM is a flag of that
+     * frame), the stream's FIN on HTTP/3.
+     */
+    protected ChannelFuture ended(ChannelFuture lastWrite) {
+        return lastWrite;
+    }
+
+    /** Body bytes written so far (final once {@link #write}'s future completed). */
+    public long bodyBytes() {
+        if (wholeWrite != null) {
+            return wholeWrite.isSuccess() ? wholeLength : 0;
+        }
+        return pump == null ? 0 : pump.bytes();
+    }
+
+    /**
+     * @param withBody false for HEAD, 204 and 304: the headers (with Content-Length) go out, the body is released
+     * @return completes when the stream's last frame was written, or failed when the stream went away first
+     */
+    public Future<?> write(H head, Body body, boolean withBody) {
+        if (!withBody || body.length() == 0) {
+            body.release();
+            return ended(ctx.writeAndFlush(headersFrame(head, true)));
+        }
+        if (body instanceof Body.Bytes bytes) {
+            // Already in memory (a retained slice of cached bytes): one DATA frame, which the protocol's flow
+            // control sends as the peer allows; nothing to read or pace here.
+            wholeLength = bytes.length();
+            ctx.write(headersFrame(head, false));
+            wholeWrite = ctx.writeAndFlush(dataFrame(bytes.content(), true));
+            return ended(wholeWrite);
+        }
+        pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
+            @Override
+            public boolean writable() {
+                return ctx.channel().isWritable();
+            }
+
+            @Override
+            public ChannelFuture write(ByteBuf piece, boolean last) {
+                ChannelFuture written = ctx.write(dataFrame(piece, last));
+                return last ? ended(written) : written;
+            }
+
+            @Override
+            public void flush() {
+                ctx.flush();
+            }
+        });
+        ctx.write(headersFrame(head, false)).addListener(f -> {
+            if (!f.isSuccess()) {
+                pump.abort(f.cause());
+            }
+        });
+        ctx.flush(); // the first piece of a file or stream may take a while
+        pump.pump();
+        return pump.done();
+    }
+
+    /** Writes more when the stream became writable again. */
+    public void pump() {
+        if (pump != null) {
+            pump.pump();
+        }
+    }
+
+    /** The stream failed: frees what was not written. */
+    public void abort(Throwable cause) {
+        if (pump != null) {
+            pump.abort(cause);
+        }
+    }
+
+    /** The stream went away (reset, connection closed): stops a body still being pumped. */
+    public void peerGone() {
+        if (pump != null) {
+            pump.abort(BodyPump.peerGone());
+        }
+    }
+}
