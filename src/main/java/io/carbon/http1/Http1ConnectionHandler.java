@@ -386,20 +386,23 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter {
         Response finished = exchanges.get().finisher().finish(new Response(response.status(), response.headers(),
                 Body.EMPTY), secure);
         finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        ChannelPipeline pipeline = ctx.pipeline();
+        // The tunnel opens before the 101 leaves: a client may act the moment it reads the 101 (a WebSocket
+        // channel member is subscribed by then, so a message published right after reaches it). Its handlers go
+        // behind this one, so the 101, written from here, passes only the HTTP codec on its way out.
+        response.tunnel().open(pipeline);
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, finished.status(),
                 Unpooled.EMPTY_BUFFER, finished.headers(), EmptyHttpHeaders.INSTANCE));
         exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
         if (activity != null) {
             activity.pin();
         }
-        ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(this);
         for (String name : new String[] {H2C_UPGRADE, "h2c-prior-knowledge"}) {
             if (pipeline.get(name) != null) {
                 pipeline.remove(name);
             }
         }
-        response.tunnel().open(pipeline);
         pipeline.remove(Http1Codec.class);
     }
 

@@ -236,12 +236,14 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                 Body.EMPTY), secure);
         // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
         finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        // The tunnel opens before the 2xx leaves (see Http1ConnectionHandler.openTunnel); its handlers go behind
+        // this one, which the HEADERS, written from here, do not pass.
+        ctx.pipeline().addLast("h2-tunnel", new Http2StreamTunnel(response.tunnel().closeWait().toNanos()));
+        response.tunnel().open(ctx.pipeline());
         ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
                 Http2ResponseWriter.responseHeaders(finished.status(), finished.headers()), false));
         exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
         ctx.pipeline().remove(this);
-        ctx.pipeline().addLast("h2-tunnel", new Http2StreamTunnel(response.tunnel().closeWait().toNanos()));
-        response.tunnel().open(ctx.pipeline());
     }
 
     private void abort(Throwable cause) {

@@ -227,12 +227,13 @@ final class Http3StreamHandler extends Http3RequestStreamInboundHandler {
                 Body.EMPTY), true);
         // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
         finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        // The tunnel opens before the 2xx leaves (see Http1ConnectionHandler.openTunnel).
+        ctx.pipeline().addLast("h3-tunnel", new Http3StreamTunnel(response.tunnel().closeWait().toNanos()));
+        response.tunnel().open(ctx.pipeline());
         ctx.writeAndFlush(new DefaultHttp3HeadersFrame(
                 Http3ResponseWriter.responseHeaders(finished.status(), finished.headers())));
         exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
         ctx.pipeline().remove(this);
-        ctx.pipeline().addLast("h3-tunnel", new Http3StreamTunnel(response.tunnel().closeWait().toNanos()));
-        response.tunnel().open(ctx.pipeline());
     }
 
     /**

@@ -34,9 +34,10 @@ final class ChannelMember implements MessageHandler, Subscriber {
         this.session = session;
         ChannelHub.Refusal refusal = hub.subscribe(channel, this, -1);
         if (refusal != null) {
-            // The handshake checked the limits; another client took the last place in between.
-            session.goAway(CloseCodes.TRY_AGAIN_LATER, refusal == ChannelHub.Refusal.SHUT_DOWN
-                    ? "server shutting down" : "channel limit reached");
+            // The handshake checked the limits; another client took the last place in between. The Close waits
+            // for the next task: onOpen runs while the branch is still sending the 101.
+            session.executor().execute(() -> session.goAway(CloseCodes.TRY_AGAIN_LATER,
+                    refusal == ChannelHub.Refusal.SHUT_DOWN ? "server shutting down" : "channel limit reached"));
         }
     }
 

@@ -148,28 +148,36 @@ final class WebSocketSession extends ChannelDuplexHandler {
         client = remote != null ? remote.getAddress() : null;
         this.ctx = ctx;
         lastReadNanos = System.nanoTime();
-        // The caller may still be taking the HTTP handlers out of the pipeline (a Close written now would reach
-        // the HTTP encoder and be lost): the session starts in the next task on this event loop.
-        ctx.executor().execute(this::start);
-    }
-
-    private void start() {
-        if (finished || closeSent) {
-            return; // closed before it started (a shutdown racing the install): nothing to open
-        }
+        // Registered and joined now, before the branch sends the 101 (or 2xx): a client acts the moment it reads
+        // it, and a channel message published right after must reach this member. Anything written waits for the
+        // next task on this event loop: the caller may still be taking the HTTP handlers out of the pipeline (a
+        // Close written now would reach the HTTP encoder and be lost); queued channel messages are drained in a
+        // later task already.
         if (!ctx.channel().isActive()) {
-            finish();
+            ctx.executor().execute(this::finish);
             return;
         }
-        arm(idleNanos);
         int refusal = registry.opened(this);
         if (refusal != 0) {
-            closeGracefully(refusal, refusal == CloseCodes.GOING_AWAY
-                    ? "server shutting down" : "too many WebSocket connections");
+            ctx.executor().execute(() -> {
+                if (!finished && !closeSent) {
+                    closeGracefully(refusal, refusal == CloseCodes.GOING_AWAY
+                            ? "server shutting down" : "too many WebSocket connections");
+                }
+            });
             return;
         }
         registered = true;
         handler.onOpen(this);
+        ctx.executor().execute(this::start);
+    }
+
+    /** The first task after the install: the idle timer starts (a closed session has nothing to start). */
+    private void start() {
+        if (finished || closeSent) {
+            return;
+        }
+        arm(idleNanos);
     }
 
     @Override
