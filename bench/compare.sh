@@ -1,48 +1,59 @@
 #!/usr/bin/env bash
-# Carbon against nginx (HTTP/1.1, TLS, h2, compression) and against Caddy (HTTP/3) on the same machine, the
-# same files and the same certificate, back to back in one run. Traffic goes only to 127.0.0.1. Prints Markdown
-# tables with Carbon/nginx and Carbon/Caddy ratios and writes them, with the machine, the versions and the date,
-# between the bench markers of docs/benchmarks.md.
+# Carbon against nginx, h2o and Caddy on the same machine, the same files and the same certificate, taking turns
+# in one run: HTTP/1.1, compression, h2 over TLS, h2c, connection and TLS handshake per request, HTTP/3 (Carbon and
+# Caddy), then each server's resident memory after the load and its time from start to first response. Traffic
+# goes only to 127.0.0.1. Prints a Markdown table with every server's figure and Carbon / best peer, and writes
+# it, with the machine, the versions and the date, between the bench markers of docs/benchmarks.md.
 #
 # Usage: bench/compare.sh
-#        ROWS=h3 bench/compare.sh      only the HTTP/3 rows (Carbon and Caddy; nginx is not started)
+#        ROWS=h2,h2c WRITE_DOCS=0 bench/compare.sh     only some rows (the servers they need are started)
 # Environment (defaults in brackets):
-#   ROWS [all]            the rows to measure, by name, separated by spaces or commas: 1k 100k 1m gzip br h2 ab
-#                         (against nginx), h3-1k h3-100k (against Caddy); "nginx" = the first seven, "h3" = the
-#                         last two. Anything but all prints only (WRITE_DOCS defaults to 0, and 1 is refused)
+#   ROWS [all]            the rows to measure, by name, separated by spaces or commas:
+#                           1k 100k 1m gzip br br-static   wrk, HTTP/1.1 keep-alive
+#                           h2 h2-100k                     h2load over TLS (ALPN h2)
+#                           h2c                            h2load over cleartext, prior knowledge (nginx's
+#                                                          reference config has no h2c port: not measured)
+#                           ab tls                         ab, a new connection per request; tls = over HTTPS,
+#                                                          a full TLS handshake per request
+#                           h3-1k h3-100k                  bench/H3Load.java over QUIC (Carbon and Caddy: the
+#                                                          Debian builds of nginx and h2o have no HTTP/3)
+#                         groups: "tcp" = all but the HTTP/3 rows, "h3" = those two. Memory after the load and
+#                         time to first response are always reported. Anything but all prints only (WRITE_DOCS
+#                         defaults to 0, and 1 is refused)
+#   PEERS [nginx h2o caddy]   the peers to run (for a quick look at one); the docs want all three
 #   H3 [1]                1 = the HTTP/3 rows (needs caddy); 0 = none, as if ROWS left them out
 #   DURATION [10s]        measured time per row and server (s, m or h; whole numbers), split into ROUNDS runs
-#   ROUNDS [2]            runs per row and server, taking turns (Carbon, nginx, nginx, Carbon, ...): the machine's
-#                         speed drifts by ±20% over minutes on a shared host, and turns cancel a steady drift
-#                         instead of handing it to whichever server went second; a row's figure is the mean of
-#                         its runs (p99 latency: the worst run)
+#   ROUNDS [2]            runs per row and server, taking turns (Carbon, nginx, h2o, Caddy, then the other way
+#                         round, ...): the machine's speed drifts by ±20% over minutes on a shared host, and turns
+#                         cancel a steady drift instead of handing it to whichever server went last; a row's figure
+#                         is the mean of its runs (p99 latency: the worst run)
 #   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run; 0 = none
-#   JIT_WARMUP [10s]      once, before the first row: this long of every row's load (wrk, h2load, ab) on Carbon,
-#                         so that the JVM has compiled its hot code before anything is measured: a long-running
-#                         server is measured in its steady state, not in its first seconds (HTTP/2 over TLS takes
-#                         15-20 s of load to get there). nginx, compiled ahead of time, has nothing to warm; 0 = none
+#   JIT_WARMUP [10s]      once, before the first row: this long of every row's load on Carbon, so that the JVM has
+#                         compiled its hot code before anything is measured: a long-running server is measured in
+#                         its steady state, not in its first seconds. The peers, compiled ahead of time, have
+#                         nothing to warm; 0 = none
 #   THREADS [2]           wrk and h2load threads, H3Load event loops
 #   CONNECTIONS [50]      wrk and h2load connections
 #   H3_CONNECTIONS [CONNECTIONS], H3_STREAMS [10]   HTTP/3 rows: QUIC connections and request streams in flight on
 #                         each (h2load's -c and -m), from bench/H3Load.java run out of the Carbon jar
-#   H3_WARMUP [5s]        HTTP/3 rows: load before each measured H3Load run. H3Load is a JVM started for every run,
-#                         so this also compiles the client's own hot code; both servers get the same
+#   H3_WARMUP [5s]        HTTP/3 rows: load before each measured H3Load run (H3Load is a JVM started per run, so
+#                         this also compiles the client's own hot code; every server gets the same)
 #   AB_CONCURRENCY [CONNECTIONS], AB_REQUESTS [100000 per second of a run]: ab -c and -n (ab also stops at -t)
 #   WRITE_DOCS [1]        0 = only print the table, leave docs/benchmarks.md alone
 #   CARBON_EXTRA          extra "key = value" lines for Carbon's config; a key given here replaces the
 #                         script's own value, e.g. CARBON_EXTRA=$'cache_max_bytes = 0\nenable_compression = false'
-#   CARBON_JAVA_OPTS [-XX:+UseParallelGC -Xms64m -Xmx512m -XX:MaxDirectMemorySize=1g]   JVM options (the same as carbon.service)
-#   NGINX_CONF [../shared/bench/nginx-reference.conf]   used as is; only its @PLACEHOLDERS@ are filled in
-#   CADDY_CONF [../shared/bench/Caddyfile-reference]   the same: used as is, @PLACEHOLDERS@ filled in
+#   CARBON_JAVA_OPTS [the flags of carbon.service's ExecStart]   JVM options
+#   NGINX_CONF [../shared/bench/nginx-reference.conf], H2O_CONF [../shared/bench/h2o-reference.conf],
+#   CADDY_CONF [../shared/bench/Caddyfile-reference]   used as they are; only their @PLACEHOLDERS@ are filled in
 #   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
 #                         kept after a failure or a warning
 #   CARBON_JAR [target/carbon.jar]   the jar to run; the script runs a copy of it, so a build may replace
 #                         the original during the run
-#   C_PORT, C_TLS, N_PORT, N_TLS, K_PORT, K_TLS [18080 18443 28080 28443 26080 26443]   loopback ports of Carbon,
-#                         nginx and Caddy (C_TLS and K_TLS on UDP as well: HTTP/3)
-# Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), nginx with Debian's Brotli modules
-# (libnginx-mod-http-brotli-filter, libnginx-mod-http-brotli-static), curl, caddy (for the HTTP/3 rows), and
-# target/carbon.jar (built with netty-codec-http3: bench/H3Load.java runs from it).
+#   C_PORT C_TLS, N_PORT N_TLS, O_PORT O_TLS, K_PORT K_TLS [18080 18443, 28080 28443, 27080 27443, 26080 26443]
+#                         loopback ports of Carbon, nginx, h2o and Caddy (C_TLS and K_TLS on UDP as well: HTTP/3)
+# Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), curl, brotli, nginx with Debian's Brotli
+# modules (libnginx-mod-http-brotli-filter, libnginx-mod-http-brotli-static), h2o, caddy, and target/carbon.jar
+# (built with netty-codec-http3: bench/H3Load.java runs from it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,17 +64,23 @@ CONNECTIONS=${CONNECTIONS:-50}
 H2_STREAMS=10 # the issue asks for -m 10
 H3=${H3:-1}
 ROWS=${ROWS:-all}
+PEERS=${PEERS:-nginx h2o caddy}
 H3_CONNECTIONS=${H3_CONNECTIONS:-$CONNECTIONS}
 H3_STREAMS=${H3_STREAMS:-10}
 H3_WARMUP=${H3_WARMUP:-5s}
 CARBON_EXTRA=${CARBON_EXTRA:-}
-CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:--XX:+UseParallelGC -Xms64m -Xmx512m -XX:MaxDirectMemorySize=1g}
+# The JVM flags of the systemd unit, so the figures are those of an installed Carbon.
+service_opts=$(sed -n 's/^ExecStart=[^ ]*java \(.*\) -jar .*/\1/p' carbon.service 2>/dev/null || true)
+CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:-${service_opts:--XX:+UseParallelGC}}
 NGINX_CONF=${NGINX_CONF:-../shared/bench/nginx-reference.conf}
+H2O_CONF=${H2O_CONF:-../shared/bench/h2o-reference.conf}
 CADDY_CONF=${CADDY_CONF:-../shared/bench/Caddyfile-reference}
 DOCS=docs/benchmarks.md
 C_PORT=${C_PORT:-18080} C_TLS=${C_TLS:-18443} N_PORT=${N_PORT:-28080} N_TLS=${N_TLS:-28443}
-K_PORT=${K_PORT:-26080} K_TLS=${K_TLS:-26443}
+O_PORT=${O_PORT:-27080} O_TLS=${O_TLS:-27443} K_PORT=${K_PORT:-26080} K_TLS=${K_TLS:-26443}
 HOST=127.0.0.1
+MAX_RSS_MIB=128        # the issue's goals for memory after the load
+MAX_FIRST_RESPONSE=0.5 # and for the time from start to first response, in seconds
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
 # Warnings also go to a file: the run_* functions run in $(...) subshells, and the report lists them all.
@@ -92,45 +109,71 @@ done
 h3_warm=$(seconds "$H3_WARMUP")
 
 # The rows to measure: names in $ROWS, groups expanded; H3=0 drops the HTTP/3 rows.
-nginx_rows="1k 100k 1m gzip br h2 ab" h3_rows="h3-1k h3-100k"
+tcp_rows="1k 100k 1m gzip br br-static h2 h2-100k h2c ab tls" h3_rows="h3-1k h3-100k"
 selected=" "
 for r in ${ROWS//,/ }; do
   case $r in
-    all) selected+="$nginx_rows $h3_rows " ;;
-    nginx) selected+="$nginx_rows " ;;
+    all) selected+="$tcp_rows $h3_rows " ;;
+    tcp|nginx) selected+="$tcp_rows " ;;
     h3) selected+="$h3_rows " ;;
-    *) [[ " $nginx_rows $h3_rows " == *" $r "* ]] || die "ROWS: unknown row '$r' (rows: $nginx_rows $h3_rows; groups: all nginx h3)"
+    *) [[ " $tcp_rows $h3_rows " == *" $r "* ]] || die "ROWS: unknown row '$r' (rows: $tcp_rows $h3_rows; groups: all tcp h3)"
        selected+="$r " ;;
   esac
 done
-[ "$H3" = 0 ] && for r in $h3_rows; do selected=${selected// $r / }; done
 [[ $H3 =~ ^[01]$ ]] || die "H3 must be 0 or 1"
+[ "$H3" = 0 ] && for r in $h3_rows; do selected=${selected// $r / }; done
 row_on() { [[ $selected == *" $1 "* ]]; }
-use_nginx=0 use_caddy=0
-for r in $nginx_rows; do row_on "$r" && use_nginx=1; done
-for r in $h3_rows; do row_on "$r" && use_caddy=1; done
-[ $use_nginx = 1 ] || [ $use_caddy = 1 ] || die "ROWS='$ROWS'${H3:+ with H3=$H3} leaves no row to measure"
-all_rows=1
-for r in $nginx_rows $h3_rows; do row_on "$r" || all_rows=0; done
+peers=" "
+for p in ${PEERS//,/ }; do
+  case $p in nginx|h2o|caddy) peers+="$p " ;; *) die "PEERS: unknown peer '$p' (nginx h2o caddy)" ;; esac
+done
+peer_on() { [[ $peers == *" $1 "* ]]; }
+# Which servers a row compares: every peer that speaks its protocol as its reference config sets it up.
+row_servers() { # row -> "carbon nginx h2o caddy", less the peers that are off or cannot serve it
+  local list=carbon p
+  for p in nginx h2o caddy; do
+    peer_on "$p" || continue
+    case $1 in
+      h2c) [ "$p" = nginx ] && continue ;;        # nginx's reference port is HTTP/1.1 only
+      h3-*) [ "$p" = caddy ] || continue ;;       # Debian's nginx 1.22 and h2o 2.2 have no HTTP/3
+    esac
+    list+=" $p"
+  done
+  echo "$list"
+}
+all_rows=1 any_row=0
+for r in $tcp_rows $h3_rows; do
+  if row_on "$r"; then any_row=1; else all_rows=0; fi
+done
+[ $any_row = 1 ] || die "ROWS='$ROWS' with H3=$H3 leaves no row to measure"
+[ "$(echo $peers)" = "nginx h2o caddy" ] || all_rows=0
+use_nginx=0 use_h2o=0 use_caddy=0 use_h3=0
+for r in $tcp_rows $h3_rows; do
+  row_on "$r" || continue
+  for s in $(row_servers "$r"); do
+    case $s in nginx) use_nginx=1 ;; h2o) use_h2o=1 ;; caddy) use_caddy=1 ;; esac
+  done
+  [[ $r == h3-* ]] && use_h3=1
+done
 # A partial run must not replace the full table in the docs.
 WRITE_DOCS=${WRITE_DOCS:-$all_rows}
-[ "$WRITE_DOCS" = 0 ] || [ $all_rows = 1 ] || die "ROWS='$ROWS' measures only some rows: run it with WRITE_DOCS=0 (the docs keep the full table)"
-AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
+[ "$WRITE_DOCS" = 0 ] || [ $all_rows = 1 ] || die "ROWS='$ROWS' PEERS='$PEERS' measures only part of the table: run it with WRITE_DOCS=0 (the docs keep the full table)"
 AB_REQUESTS=${AB_REQUESTS:-$((run_secs * 100000))}
+AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
 
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is missing: apt-get install -y $2"; }
 need java openjdk-17-jre-headless
-if [ $use_nginx = 1 ]; then
-  need wrk wrk
-  need h2load nghttp2-client
-  need ab apache2-utils
-  need nginx nginx
-fi
-[ $use_caddy = 1 ] && need caddy caddy
+need wrk wrk
+need h2load nghttp2-client
+need ab apache2-utils
 need curl curl
 need gzip gzip
+need brotli brotli
 need timeout coreutils
 need ss iproute2
+[ $use_nginx = 1 ] && need nginx nginx
+[ $use_h2o = 1 ] && need h2o h2o
+[ $use_caddy = 1 ] && need caddy caddy
 CARBON_JAR=${CARBON_JAR:-target/carbon.jar}
 [ -f "$CARBON_JAR" ] || die "$CARBON_JAR is missing: build it first (mvn -B -q package -DskipTests)"
 if [ $use_nginx = 1 ]; then
@@ -141,14 +184,15 @@ if [ $use_nginx = 1 ]; then
       "apt-get install -y libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static"
   done
 fi
-if [ $use_caddy = 1 ]; then
-  [ -f "$CADDY_CONF" ] || die "Caddy config $CADDY_CONF not found (set CADDY_CONF)"
-  [ -f bench/H3Load.java ] || die "bench/H3Load.java is missing (the HTTP/3 load client)"
-fi
+[ $use_h2o = 1 ] && { [ -f "$H2O_CONF" ] || die "h2o config $H2O_CONF not found (set H2O_CONF)"; }
+[ $use_caddy = 1 ] && { [ -f "$CADDY_CONF" ] || die "Caddy config $CADDY_CONF not found (set CADDY_CONF)"; }
+[ $use_h3 = 1 ] && { [ -f bench/H3Load.java ] || die "bench/H3Load.java is missing (the HTTP/3 load client)"; }
 
 ports="$C_PORT $C_TLS" udp_ports=""
 [ $use_nginx = 1 ] && ports+=" $N_PORT $N_TLS"
-[ $use_caddy = 1 ] && ports+=" $K_PORT $K_TLS" udp_ports="$C_TLS $K_TLS"
+[ $use_h2o = 1 ] && ports+=" $O_PORT $O_TLS"
+[ $use_caddy = 1 ] && ports+=" $K_PORT $K_TLS" udp_ports+=" $K_TLS"
+[ $use_h3 = 1 ] && udp_ports+=" $C_TLS"
 for p in $ports; do
   if [ -n "$(ss -Htln "sport = :$p")" ]; then
     die "port $p is already in use (a server left from an earlier run?); nothing was measured"
@@ -163,8 +207,14 @@ done
 # Servers, and the cleanup that stops them on any exit.
 work=$(mktemp -d /tmp/carbon-bench.XXXXXX)
 carbon_pid='' watchdog_pid=''
-nginx_pid() { cat "$work/nginx/nginx.pid" 2>/dev/null || true; }
-caddy_pid() { cat "$work/caddy/pid" 2>/dev/null || true; } # a file, so that the watchdog sees it too
+pid_of() { # server -> its main process (nginx and h2o write pid files; Carbon's and Caddy's are kept by us)
+  case $1 in
+    carbon) echo "$carbon_pid" ;;
+    nginx) cat "$work/nginx/nginx.pid" 2>/dev/null || true ;;
+    h2o) cat "$work/h2o/h2o.pid" 2>/dev/null || true ;;
+    caddy) cat "$work/caddy/pid" 2>/dev/null || true ;; # a file, so that the watchdog sees it too
+  esac
+}
 stop_pid() { # pid seconds: TERM, wait, then KILL (nginx workers too)
   local pid=$1 i kids
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
@@ -176,8 +226,9 @@ stop_pid() { # pid seconds: TERM, wait, then KILL (nginx workers too)
 }
 stop_servers() {
   stop_pid "$carbon_pid" 15
-  stop_pid "$(nginx_pid)" 10
-  stop_pid "$(caddy_pid)" 10
+  stop_pid "$(pid_of nginx)" 10
+  stop_pid "$(pid_of h2o)" 10
+  stop_pid "$(pid_of caddy)" 10
 }
 cleanup() {
   local rc=$?
@@ -194,23 +245,21 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-if [ $use_nginx = 1 ] && pgrep -x nginx >/dev/null; then
-  warn "another nginx is running (service nginx stop): it shares the CPU with this run"
-fi
-if [ $use_caddy = 1 ] && pgrep -x caddy >/dev/null; then
-  warn "another caddy is running (service caddy stop): it shares the CPU with this run"
-fi
+for p in nginx h2o caddy; do
+  if [ "$(eval echo \$use_$p)" = 1 ] && pgrep -x "$p" >/dev/null; then
+    warn "another $p is running (service $p stop): it shares the CPU with this run"
+  fi
+done
 
 # The file set all servers serve.
-mkdir -p "$work/www" "$work/nginx" "$work/caddy" "$work/log" "$work/raw"
+mkdir -p "$work/www" "$work/nginx" "$work/h2o" "$work/caddy" "$work/log" "$work/raw"
 # A JVM loads classes from its jar while it runs: a build that replaces the jar mid-run would break the server.
 cp "$CARBON_JAR" "$work/carbon.jar"
 head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 >"$work/www/1k.html"
 head -c 1048576 /dev/urandom >"$work/www/1m.bin"
 # 100k.html: a product-listing page of exactly 102400 bytes, the same every run (a fixed-seed generator), with
 # the markup repetition of a real page and varied text; gzip -6 shrinks it about 6x. text/html is compressed by
-# both servers (nginx always compresses text/html when gzip is on). No .gz/.br sidecars: nginx has no gzip_static
-# here, so Carbon must compress on its own as well.
+# every server. No sidecars: each server compresses on its own (Carbon once, the peers per request).
 awk -v size=102400 '
   function rnd(n) { seed = (seed * 16807) % 2147483647; return int(seed / 2147483647 * n) }
   function word(   s, k) {
@@ -265,8 +314,14 @@ awk -v size=102400 '
     printf "%s-->\n", p
   }' >"$work/www/100k.html"
 [ "$(wc -c <"$work/www/100k.html")" -eq 102400 ] || die "100k.html is not 102400 bytes (awk: $(readlink -f "$(command -v awk)"))"
+# 100k-static.html: the same page with a .br sidecar made once by the brotli tool (quality 11): every server
+# serves the sidecar's bytes as they are (nginx brotli_static, h2o file.send-compressed, Caddy precompressed,
+# Carbon precompressed), which is nginx's best case: sendfile of a file.
+cp "$work/www/100k.html" "$work/www/100k-static.html"
+brotli -q 11 -o "$work/www/100k-static.html.br" "$work/www/100k-static.html"
+touch -r "$work/www/100k-static.html" "$work/www/100k-static.html.br" # not older than the page: it is served
 
-# Carbon, with its access log on; the same self-signed certificate is given to nginx and Caddy. A key in
+# Carbon, with its access log on; the same self-signed certificate (EC P-256) is given to every peer. A key in
 # CARBON_EXTRA replaces the script's line for it (Carbon refuses a key set twice). HTTP/3 listens on UDP at the
 # HTTPS port's number.
 extra_keys=$(printf '%s\n' "$CARBON_EXTRA" | sed -n 's/^[[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' | tr '\n' ' ')
@@ -276,15 +331,17 @@ port = $C_PORT
 use_https = true
 https_port = $C_TLS
 enable_http2 = true
+enable_h2c = true
 max_threads = 0
 max_connections = 20000
 shutdown_timeout = 2s
+admin_port = 0
 www_path = $work/www
 ssl_cert_path = $work/cert.pem
 ssl_key_path = $work/key.pem
 log_file = $work/log/server.log
 access_log = $work/log/access.log
-$( [ $use_caddy = 1 ] && echo "enable_http3 = true")
+$( [ $use_h3 = 1 ] && echo "enable_http3 = true")
 CONF
 [ -n "$CARBON_EXTRA" ] && printf '# CARBON_EXTRA\n%s\n' "$CARBON_EXTRA" >>"$work/carbon.conf"
 # Carbon reads PORT, SERVER_NAME, ... and every CARBON_<KEY> from its environment, and they win over the file
@@ -300,77 +357,124 @@ if grep -q 'warning' "$work/check.out"; then
 fi
 timeout 60 "${carbon[@]}" -jar "$work/carbon.jar" --config "$work/carbon.conf" --gen-cert >/dev/null \
   || die "Carbon could not write a certificate to $work"
-# shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
-"${carbon[@]}" $CARBON_JAVA_OPTS -jar "$work/carbon.jar" --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
-carbon_pid=$!
 
+fill() { # template output: the reference config with its @PLACEHOLDERS@ filled in for server $3
+  local port tls
+  case $3 in nginx) port=$N_PORT tls=$N_TLS ;; h2o) port=$O_PORT tls=$O_TLS ;; caddy) port=$K_PORT tls=$K_TLS ;; esac
+  sed -e "s#@PREFIX@#$work/$3#g" -e "s#@WWW@#$work/www#g" -e "s#@PORT@#$port#g" -e "s#@TLS_PORT@#$tls#g" \
+      -e "s#@CERT@#$work/cert.pem#g" -e "s#@KEY@#$work/key.pem#g" "$1" >"$2"
+}
+nginx_cmd=(nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log")
+h2o_cmd=(h2o -c "$work/h2o/h2o.conf")
+# Caddy's home and XDG folders are in $work: it saves its config and a certificate store there.
+caddy_cmd=(env -i "PATH=$PATH" "HOME=$work/caddy" "XDG_CONFIG_HOME=$work/caddy" "XDG_DATA_HOME=$work/caddy" caddy)
 if [ $use_nginx = 1 ]; then
-  sed -e "s#@PREFIX@#$work/nginx#g" -e "s#@WWW@#$work/www#g" -e "s#@PORT@#$N_PORT#g" -e "s#@TLS_PORT@#$N_TLS#g" \
-      -e "s#@CERT@#$work/cert.pem#g" -e "s#@KEY@#$work/key.pem#g" "$NGINX_CONF" >"$work/nginx/nginx.conf"
-  nginx_cmd=(nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log")
+  fill "$NGINX_CONF" "$work/nginx/nginx.conf" nginx
   timeout 20 "${nginx_cmd[@]}" -t >"$work/nginx/check.out" 2>&1 || die "nginx -t failed: $(cat "$work/nginx/check.out")"
-  timeout 20 "${nginx_cmd[@]}" </dev/null >"$work/nginx/start.out" 2>&1 || die "nginx did not start: $(cat "$work/nginx/start.out")"
 fi
-
-# Caddy, in the foreground of its own process (the script stops it by its PID). Its home and XDG folders are in
-# $work: it saves its config and a certificate store there, not in root's home.
+if [ $use_h2o = 1 ]; then
+  fill "$H2O_CONF" "$work/h2o/h2o.conf" h2o
+  timeout 20 "${h2o_cmd[@]}" -t >"$work/h2o/check.out" 2>&1 || die "h2o -t failed: $(tail -n 5 "$work/h2o/check.out")"
+fi
 if [ $use_caddy = 1 ]; then
-  sed -e "s#@PREFIX@#$work/caddy#g" -e "s#@WWW@#$work/www#g" -e "s#@PORT@#$K_PORT#g" -e "s#@TLS_PORT@#$K_TLS#g" \
-      -e "s#@CERT@#$work/cert.pem#g" -e "s#@KEY@#$work/key.pem#g" "$CADDY_CONF" >"$work/caddy/Caddyfile"
-  caddy_cmd=(env -i "PATH=$PATH" "HOME=$work/caddy" "XDG_CONFIG_HOME=$work/caddy" "XDG_DATA_HOME=$work/caddy" caddy)
+  fill "$CADDY_CONF" "$work/caddy/Caddyfile" caddy
   timeout 30 "${caddy_cmd[@]}" validate --config "$work/caddy/Caddyfile" --adapter caddyfile >"$work/caddy/check.out" 2>&1 \
     || die "caddy validate failed: $(grep -v '^{"level":"info"' "$work/caddy/check.out" | tail -n 5)"
-  "${caddy_cmd[@]}" run --config "$work/caddy/Caddyfile" --adapter caddyfile </dev/null >"$work/caddy/caddy.log" 2>&1 &
-  echo $! >"$work/caddy/pid"
 fi
 
-# If this script dies without running its traps (SIGKILL), stop both servers within a second anyway.
+# If this script dies without running its traps (SIGKILL), stop the servers within a second anyway.
 script_pid=$$
 ( while kill -0 "$script_pid" 2>/dev/null; do sleep 1; done; stop_servers ) >/dev/null 2>&1 &
 watchdog_pid=$!
 
-wait_up() { # name url pid-or-empty [log]
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Polls with bash's /dev/tcp (no process per try, so the figure is not the poller's): connect, one GET, read the
+# status line; a refused connect fails at once and is tried again 5 ms later.
+first_200() { # port pid log -> waits until GET /1k.html answers 200, at most 30 s; fails if pid exits
+  local deadline=$(($(now_ms) + 30000)) line fd
+  while [ "$(now_ms)" -lt $deadline ]; do
+    if { exec {fd}<>"/dev/tcp/$HOST/$1"; } 2>/dev/null; then
+      printf 'GET /1k.html HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$HOST" >&$fd 2>/dev/null || true
+      line=''
+      IFS= read -r -t 5 line <&$fd || true
+      exec {fd}>&-
+      [[ $line == "HTTP/1.1 200"* ]] && return 0
+    fi
+    if [ -n "$2" ] && ! kill -0 "$2" 2>/dev/null; then
+      die "a server exited during startup: $(tail -n 20 "$3" 2>/dev/null)"
+    fi
+    sleep 0.005
+  done
+  die "no 200 from port $1 within 30 s of start (see $3)"
+}
+declare -A first_response
+start_server() { # server: starts it and records the time from its launch to its first 200
+  local t0 t1 pid=''
+  say "starting $1"
+  t0=$(now_ms)
+  case $1 in
+    carbon)
+      # shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
+      "${carbon[@]}" $CARBON_JAVA_OPTS -jar "$work/carbon.jar" --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
+      carbon_pid=$! pid=$carbon_pid
+      first_200 "$C_PORT" "$pid" "$work/log/stdout" ;;
+    nginx)
+      # daemon on: the command returns once the master forked; then the workers take a moment to accept.
+      timeout 20 "${nginx_cmd[@]}" </dev/null >"$work/nginx/start.out" 2>&1 || die "nginx did not start: $(cat "$work/nginx/start.out")"
+      first_200 "$N_PORT" "" "$work/nginx/error.log" ;;
+    h2o)
+      "${h2o_cmd[@]}" -m daemon </dev/null >"$work/h2o/start.out" 2>&1 || die "h2o did not start: $(tail -n 5 "$work/h2o/start.out")"
+      first_200 "$O_PORT" "" "$work/h2o/error.log" ;;
+    caddy)
+      "${caddy_cmd[@]}" run --config "$work/caddy/Caddyfile" --adapter caddyfile </dev/null >"$work/caddy/caddy.log" 2>&1 &
+      pid=$!; echo "$pid" >"$work/caddy/pid"
+      first_200 "$K_PORT" "$pid" "$work/caddy/caddy.log" ;;
+  esac
+  t1=$(now_ms)
+  first_response[$1]=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')
+  say "$1 answered its first request $((t1 - t0)) ms after its start"
+}
+# One after the other, so that no start shares the CPU with another.
+servers=carbon
+start_server carbon
+for p in nginx h2o caddy; do
+  [ "$(eval echo \$use_$p)" = 1 ] || continue
+  start_server "$p"
+  servers+=" $p"
+done
+
+wait_up() { # name url: the TLS port too (Carbon and Caddy may open it a moment after the plain one)
   local i
   for ((i = 0; i < 300; i++)); do
     timeout 5 curl -fsk --max-time 2 -o /dev/null "$2" && return 0
-    if [ -n "$3" ] && ! kill -0 "$3" 2>/dev/null; then
-      die "$1 exited during startup: $(tail -n 20 "${4:-$work/log/stdout}" 2>/dev/null)"
-    fi
     sleep 0.1
   done
   die "$1 did not answer $2 within 30 s"
 }
-wait_up Carbon "http://$HOST:$C_PORT/1k.html" "$carbon_pid"
-wait_up Carbon "https://$HOST:$C_TLS/1k.html" "$carbon_pid"
-if [ $use_nginx = 1 ]; then
-  wait_up nginx "http://$HOST:$N_PORT/1k.html" ""
-  wait_up nginx "https://$HOST:$N_TLS/1k.html" ""
-fi
-if [ $use_caddy = 1 ]; then
-  wait_up Caddy "http://$HOST:$K_PORT/1k.html" "$(caddy_pid)" "$work/caddy/caddy.log"
-  wait_up Caddy "https://$HOST:$K_TLS/1k.html" "$(caddy_pid)" "$work/caddy/caddy.log"
-fi
+port_of() { case $1 in carbon) echo "$C_PORT" ;; nginx) echo "$N_PORT" ;; h2o) echo "$O_PORT" ;; caddy) echo "$K_PORT" ;; esac; }
+tls_of() { case $1 in carbon) echo "$C_TLS" ;; nginx) echo "$N_TLS" ;; h2o) echo "$O_TLS" ;; caddy) echo "$K_TLS" ;; esac; }
+label() { case $1 in carbon) echo Carbon ;; nginx) echo nginx ;; h2o) echo h2o ;; caddy) echo Caddy ;; esac; }
+for server in $servers; do
+  wait_up "$(label "$server")" "https://$HOST:$(tls_of "$server")/1k.html"
+done
 
 # ---------------------------------------------------------------------------------------------------------
-# Checks before measuring: the right bytes, h2 on TLS, HTTP/3 on UDP, and what each server does with
+# Checks before measuring: the right bytes, h2 on TLS, h2c, HTTP/3 on UDP, and what each server does with
 # Accept-Encoding.
-servers=Carbon
-[ $use_nginx = 1 ] && servers+=" nginx"
-[ $use_caddy = 1 ] && servers+=" Caddy"
 for server in $servers; do
-  case $server in
-    Carbon) port=$C_PORT tls=$C_TLS ;;
-    nginx) port=$N_PORT tls=$N_TLS ;;
-    Caddy) port=$K_PORT tls=$K_TLS ;;
-  esac
+  port=$(port_of "$server") tls=$(tls_of "$server") name=$(label "$server")
   for f in 1k.html 100k.html 1m.bin; do
     got=$(timeout 15 curl -s --max-time 10 -o "$work/raw/check.body" -w '%{http_code}' "http://$HOST:$port/$f" || true)
     if [ "$got" != 200 ] || ! cmp -s "$work/raw/check.body" "$work/www/$f"; then
-      die "$server answered $f with status '$got' or different bytes; nothing was measured"
+      die "$name answered $f with status '$got' or different bytes; nothing was measured"
     fi
   done
   proto=$(timeout 15 curl -sk --http2 --max-time 10 -o /dev/null -w '%{http_version}' "https://$HOST:$tls/1k.html" || true)
-  [ "$proto" = 2 ] || warn "$server did not negotiate h2 on its TLS port (got HTTP/$proto); the h2load row measures something else"
+  [ "$proto" = 2 ] || warn "$name did not negotiate h2 on its TLS port (got HTTP/$proto); its h2load rows measure something else"
+  if [[ " $(row_servers h2c) " == *" $server "* ]] && row_on h2c; then
+    proto=$(timeout 15 curl -s --http2-prior-knowledge --max-time 10 -o /dev/null -w '%{http_version}' "http://$HOST:$port/1k.html" || true)
+    [ "$proto" = 2 ] || warn "$name did not answer h2c by prior knowledge on its plain port (got HTTP/$proto)"
+  fi
 done
 
 # HTTP/3: bench/H3Load.java from the Carbon jar (Netty's QUIC and HTTP/3 client). It sends the server name
@@ -390,46 +494,47 @@ h3_probe() { # server tls-port -> 0 when 1k.html and 100k.html come back over HT
     fi
   done
 }
-if [ $use_caddy = 1 ]; then
-  h3_probe Caddy "$K_TLS" || die "Caddy, the reference, does not serve HTTP/3 here; nothing was measured"
-  h3_ok[Caddy]=1
-  # Carbon's rows are measured only if it answers; otherwise they show as failed.
-  if h3_probe Carbon "$C_TLS"; then h3_ok[Carbon]=1; else h3_ok[Carbon]=0; fi
+if [ $use_h3 = 1 ]; then
+  for server in $(row_servers h3-1k); do
+    if h3_probe "$(label "$server")" "$(tls_of "$server")"; then h3_ok[$server]=1; else h3_ok[$server]=0; fi
+  done
   # quic-go asks the kernel for 7 MiB UDP buffers and logs when it gets less (net.core.rmem_max, wmem_max).
-  caddy_udp_note=$(grep -m 1 -io '[^"]*buffer size[^"]*' "$work/caddy/caddy.log" || true)
+  [ $use_caddy = 1 ] && caddy_udp_note=$(grep -m 1 -io '[^"]*buffer size[^"]*' "$work/caddy/caddy.log" || true)
 fi
 
 declare -A coding size_of
-probe_coding() { # server port accept -> sets coding[server,accept] and size_of[server,accept]
-  local hdr="$work/raw/probe.hdr" body="$work/raw/probe.body" got
+probe_coding() { # server path accept -> sets coding[server,path,accept] and size_of[server,path,accept]
+  local hdr="$work/raw/probe.hdr" body="$work/raw/probe.body" got k="$1,$2,$3"
   got=$(timeout 15 curl -s --max-time 10 -H "Accept-Encoding: $3" -D "$hdr" -o "$body" -w '%{http_code}' \
-    "http://$HOST:$2/100k.html" || true)
-  [ "$got" = 200 ] || die "$1 answered 100k.html with Accept-Encoding: $3 with status '$got'"
-  coding[$1,$3]=$(tr -d '\r' <"$hdr" | awk -F': *' 'tolower($1) == "content-encoding" { print tolower($2) }')
-  coding[$1,$3]=${coding[$1,$3]:-identity}
-  size_of[$1,$3]=$(wc -c <"$body")
-  if [ "${coding[$1,$3]}" = gzip ] && ! gzip -dc <"$body" | cmp -s - "$work/www/100k.html"; then
-    die "$1's gzip body for 100k.html does not decompress to the file"
-  fi
+    "http://$HOST:$(port_of "$1")$2" || true)
+  [ "$got" = 200 ] || die "$(label "$1") answered $2 with Accept-Encoding: $3 with status '$got'"
+  coding[$k]=$(tr -d '\r' <"$hdr" | awk -F': *' 'tolower($1) == "content-encoding" { print tolower($2) }')
+  coding[$k]=${coding[$k]:-identity}
+  size_of[$k]=$(wc -c <"$body")
+  case ${coding[$k]} in
+    gzip) gzip -dc <"$body" | cmp -s - "$work/www/100k.html" || die "$(label "$1")'s gzip body for $2 does not decompress to the page" ;;
+    br) brotli -dc <"$body" | cmp -s - "$work/www/100k.html" || die "$(label "$1")'s br body for $2 does not decompress to the page" ;;
+  esac
 }
-if [ $use_nginx = 1 ]; then
-  for accept in gzip br; do
-    probe_coding Carbon "$C_PORT" "$accept"
-    probe_coding nginx "$N_PORT" "$accept"
-    [ "${coding[Carbon,$accept]}" = "$accept" ] \
-      || warn "Carbon answered Accept-Encoding: $accept with ${coding[Carbon,$accept]}, not $accept"
+probe_codings() {
+  local server
+  for server in $servers; do
+    probe_coding "$server" /100k.html gzip
+    probe_coding "$server" /100k.html br
+    probe_coding "$server" /100k-static.html br
   done
-  [ "${coding[nginx,gzip]}" = gzip ] || warn "nginx answered Accept-Encoding: gzip with ${coding[nginx,gzip]}, not gzip"
-  if [ "${coding[nginx,br]}" = identity ]; then
-    nginx_br_note="nginx has no Brotli module, so it answers \`Accept-Encoding: br\` with the identity body (102400 bytes); the row compares Carbon's br against that, as the issue asks."
-  elif [ "${coding[nginx,br]}" != br ]; then
-    warn "nginx answered Accept-Encoding: br with ${coding[nginx,br]}"
-  fi
-fi
+}
+probe_codings
+static_br_size=$(wc -c <"$work/www/100k-static.html.br")
+for server in $servers; do
+  [ "${coding[$server,/100k-static.html,br]}" = br ] && [ "${size_of[$server,/100k-static.html,br]}" = "$static_br_size" ] \
+    || warn "$(label "$server") did not serve the .br sidecar of 100k-static.html as it is (${coding[$server,/100k-static.html,br]}, ${size_of[$server,/100k-static.html,br]} bytes, the sidecar has $static_br_size)"
+done
 
 # ---------------------------------------------------------------------------------------------------------
 # Measuring. Each run_* prints "requests/s MiB/s latency-ms errors" and keeps the tool's output in $work/raw.
 rss_kb() { # resident memory of a process and its children (nginx workers), in KiB
+  [ -n "$1" ] || { echo 0; return; }
   ps -o rss= --ppid "$1" -p "$1" | awk '{ s += $1 } END { print s + 0 }'
 }
 # Units as the tools print them: B, KB, MB, GB are powers of 1024; us, ms, s, m for times.
@@ -452,7 +557,7 @@ run_wrk() { # raw-file url [wrk options]
     /Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
     END { printf "%.0f %.1f %.2f %d\n", rps, mb, p, e }' "$out"
 }
-run_h2load() { # raw-file url
+run_h2load() { # raw-file url (https:// for h2 over TLS, http:// for h2c by prior knowledge)
   local out=$1 url=$2 rc=0 wu=()
   [ "$warm" -gt 0 ] && wu=(--warm-up-time="$warm")
   timeout -k 5 $((run_secs + warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$run_secs" "${wu[@]}" "$url" \
@@ -465,7 +570,7 @@ run_h2load() { # raw-file url
     /^time for request:/ { p = ms($6) }
     END { printf "%.0f %.1f %.2f %d\n", rps, mb, p, e }' "$out"
 }
-run_ab() { # raw-file url
+run_ab() { # raw-file url (https:// makes every request a new TLS connection with a full handshake: ab keeps no sessions)
   local out=$1 url=$2 rc=0
   # -t bounds the time, -n (given after -t, so it wins over the 50000 that -t implies) the request count.
   timeout -k 5 $((run_secs + 30)) ab -q -r -t "$run_secs" -n "$AB_REQUESTS" -c "$AB_CONCURRENCY" "$url" >"$out" 2>&1 || rc=$?
@@ -478,14 +583,6 @@ run_ab() { # raw-file url
     /^ +99%/ { p = $2 }
     END { printf "%.0f %.1f %d %d\n", rps, mb, p, e }' "$out"
 }
-
-check_run() { # name server rps errors raw-file: warns and fails when a run has no result or errors
-  if [ "$3" = 0 ]; then
-    warn "$1: no result for $2 (see $5)"; return 1
-  elif [ "$4" -gt 0 ]; then
-    warn "$1: $4 failed, non-2xx or socket-error requests for $2 (see $5)"; return 1
-  fi
-}
 run_h3load() { # raw-file url file-size
   local out=$1 url=$2 rc=0 wu=0
   [ "$h3_warm" -gt 0 ] && wu="${h3_warm}s"
@@ -497,97 +594,120 @@ run_h3load() { # raw-file url file-size
   awk '/^RESULT / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
     END { printf "%.0f %.1f %.2f %d\n", v["rps"], v["mib_per_s"], v["p99_ms"], v["errors"] }' "$out"
 }
-run_one() { # carbon|nginx|caddy tool raw-file path [tool options] -> "requests/s MiB/s latency-ms errors"
+check_run() { # row server rps errors raw-file: warns and fails when a run has no result or errors
+  if [ "$3" = 0 ]; then
+    warn "$1: no result for $2 (see $5)"; return 1
+  elif [ "$4" -gt 0 ]; then
+    warn "$1: $4 failed, non-2xx or socket-error requests for $2 (see $5)"; return 1
+  fi
+}
+run_one() { # server tool raw-file path [tool options] -> "requests/s MiB/s latency-ms errors"
   local who=$1 tool=$2 out=$3 path=$4 port tls
   shift 4
-  case $who in
-    carbon) port=$C_PORT tls=$C_TLS ;;
-    nginx) port=$N_PORT tls=$N_TLS ;;
-    caddy) port=$K_PORT tls=$K_TLS ;;
-  esac
+  port=$(port_of "$who") tls=$(tls_of "$who")
   case $tool in
     wrk) run_wrk "$out" "http://$HOST:$port$path" "$@" ;;
     h2load) run_h2load "$out" "https://$HOST:$tls$path" ;;
+    h2c) run_h2load "$out" "http://$HOST:$port$path" ;;
     ab) run_ab "$out" "http://$HOST:$port$path" ;;
+    abtls) run_ab "$out" "https://$HOST:$tls$path" ;;
     h3load)
-      if [ "$who" = carbon ] && [ "${h3_ok[Carbon]}" != 1 ]; then
-        # Not run: Carbon did not answer the HTTP/3 probe (a warning says why); the row shows it as failed.
-        echo "not run: Carbon did not answer over HTTP/3 before the runs" >"$out"
+      if [ "${h3_ok[$who]:-0}" != 1 ]; then
+        # Not run: the server did not answer the HTTP/3 probe (a warning says why); the row shows it as failed.
+        echo "not run: $(label "$who") did not answer over HTTP/3 before the runs" >"$out"
         echo "0 0.0 0.00 0"
       else
         run_h3load "$out" "https://$HOST:$tls$path" "$(wc -c <"$work/www$path")"
       fi ;;
   esac
 }
-mean_of_runs() { # "rps mb lat err" per run -> their mean rate and throughput, worst latency, all errors
-  printf '%s\n' "$@" | awk '
+mean_of_runs() { # lines "rps mb lat err", one per run -> their mean rate and throughput, worst latency, all errors
+  awk '
     { rps += $1; mb += $2; if ($3 > lat) lat = $3; err += $4; if ($1 == 0) empty = 1; n++ }
     END { if (empty) rps = 0; printf "%.0f %.1f %.2f %d\n", rps / n, mb / n, lat, err }'
 }
-rows=() rows_caddy=() misses=0 row_no=0
-# One row: Carbon against nginx, or against Caddy for the HTTP/3 rows, taking turns ROUNDS times.
-measure() { # row-key name goal tool path [tool options]
-  local key=$1 name=$2 goal=$3 tool=$4 path=$5 c n c_rss n_rss base mark lat note="" arg want="" peer Peer
-  shift 5
+reverse() { local out="" w; for w in "$@"; do out="$w $out"; done; echo $out; }
+rows=() details=() misses=0 row_no=0 measured=0
+cell() { # server-list server value -> the table cell: "—" for a server the row does not compare
+  [[ " $1 " == *" $2 "* ]] && echo "$3" || echo "—"
+}
+# One row: every server the row compares, taking turns ROUNDS times; the best peer is the fastest peer that did
+# the same work (on the compressed rows: answered with the coding asked for).
+measure() { # row-key name tool path [tool options]
+  local key=$1 name=$2 tool=$3 path=$4 arg want="" round who result list order best="" best_rps=0 mark ratio note=""
+  shift 4
   row_on "$key" || return 0
-  if [ "$tool" = h3load ]; then peer=caddy Peer=Caddy; else peer=nginx Peer=nginx; fi
   for arg in "$@"; do
     if [[ $arg == "Accept-Encoding: "* ]]; then want=${arg#Accept-Encoding: }; fi
   done
-  row_no=$((row_no + 1))
-  base=$work/raw/$row_no-$tool
-  local runs_carbon=() runs_peer=() round who result
+  list=$(row_servers "$key")
+  row_no=$((row_no + 1)) measured=$((measured + 1))
+  local base=$work/raw/$row_no-$key
+  declare -A runs=() rps=() mb=() lat=() err=() shown=()
   for ((round = 1; round <= ROUNDS; round++)); do
-    for who in $( ((round % 2)) && echo "carbon $peer" || echo "$peer carbon"); do
-      say "$name: $who, run $round of $ROUNDS ..."
+    # shellcheck disable=SC2086
+    if ((round % 2)); then order=$list; else order=$(reverse $list); fi
+    for who in $order; do
+      say "$name: $(label "$who"), run $round of $ROUNDS ..."
       result=$(run_one "$who" "$tool" "$base-$who-$round.txt" "$path" "$@")
-      if [ "$who" = carbon ]; then runs_carbon+=("$result"); else runs_peer+=("$result"); fi
+      runs[$who]+="$result"$'\n'
     done
   done
-  c=$(mean_of_runs "${runs_carbon[@]}")
-  n=$(mean_of_runs "${runs_peer[@]}")
-  c_rss=$(rss_kb "$carbon_pid")
-  n_rss=$(rss_kb "$("${peer}_pid")")
-  read -r c_rps c_mb c_lat c_err <<<"$c"
-  read -r n_rps n_mb n_lat n_err <<<"$n"
-  check_run "$name" Carbon "$c_rps" "$c_err" "$base-carbon-*.txt" || note=" ⚠"
-  check_run "$name" "$Peer" "$n_rps" "$n_err" "$base-$peer-*.txt" || note=" ⚠"
-  ratio=$(awk -v c="$c_rps" -v n="$n_rps" 'BEGIN { if (c > 0 && n > 0) printf "%.2fx", c / n; else print "n/a" }')
-  if [ "$c_rps" = 0 ]; then
-    # No result (a run failed to connect, or was not run): said in words, so no one reads a 0 as a figure.
-    mark="✗ (Carbon failed: see the warnings)"; misses=$((misses + 1))
-  elif [ "$n_rps" = 0 ]; then
-    mark="✗ ($Peer failed: see the warnings)"; misses=$((misses + 1))
-  elif [ -n "$want" ] && [ "${coding[Carbon,$want]}" != "$want" ]; then
-    mark="✗ (Carbon sent ${coding[Carbon,$want]}, not $want)"; misses=$((misses + 1))
-  elif awk -v r="${ratio%x}" -v g="$goal" 'BEGIN { exit !(r >= g) }'; then
+  for who in $list; do
+    read -r "rps[$who]" "mb[$who]" "lat[$who]" "err[$who]" <<<"$(printf '%s' "${runs[$who]}" | mean_of_runs)"
+    check_run "$name" "$(label "$who")" "${rps[$who]}" "${err[$who]}" "$base-$who-*.txt" || note=" ⚠"
+    shown[$who]=${rps[$who]}
+    [ "${rps[$who]}" = 0 ] && shown[$who]=failed
+    if [ -n "$want" ] && [ "${coding[$who,$path,$want]}" != "$want" ]; then
+      shown[$who]="${shown[$who]} (${coding[$who,$path,$want]})"
+      [ "$who" = carbon ] || continue # did other work: not a peer this row compares against
+    fi
+    if [ "$who" != carbon ] && [ "${rps[$who]}" -gt "$best_rps" ]; then best=$who best_rps=${rps[$who]}; fi
+  done
+  ratio=$(awk -v c="${rps[carbon]}" -v n="$best_rps" 'BEGIN { if (c > 0 && n > 0) printf "%.2fx", c / n; else print "n/a" }')
+  if [ "${rps[carbon]}" = 0 ]; then
+    mark="✗ (Carbon failed: see the warnings)"
+  elif [ -z "$best" ]; then
+    mark="✗ (no peer result: see the warnings)"
+  elif [ -n "$want" ] && [ "${coding[carbon,$path,$want]}" != "$want" ]; then
+    mark="✗ (Carbon sent ${coding[carbon,$path,$want]}, not $want)"
+  elif awk -v r="${ratio%x}" 'BEGIN { exit !(r >= 1.0) }'; then
     mark="✓"
   else
-    mark="✗ (goal ${goal}x)"; misses=$((misses + 1))
+    mark="✗"
   fi
-  [ "$c_rps" = 0 ] && c_rps=failed c_mb=- c_lat=-
-  [ "$n_rps" = 0 ] && n_rps=failed n_mb=- n_lat=-
-  lat="$c_lat / $n_lat"; [ "$tool" = h2load ] && lat="mean $lat"
-  local row="| $name | $c_rps | $n_rps | $ratio $mark$note | $c_mb / $n_mb | $lat | $((c_rss / 1024)) / $((n_rss / 1024)) |"
-  if [ "$peer" = caddy ]; then rows_caddy+=("$row"); else rows+=("$row"); fi
-  say "$name: Carbon $c_rps req/s, $Peer $n_rps req/s, $ratio"
+  [ "$mark" = "✓" ] || misses=$((misses + 1))
+  rows+=("| $name | $(cell "$list" carbon "${shown[carbon]}") | $(cell "$list" nginx "${shown[nginx]:-}") | $(cell "$list" h2o "${shown[h2o]:-}") | $(cell "$list" caddy "${shown[caddy]:-}") | $ratio${best:+ ($(label "$best"))} $mark$note |")
+  local lat_cells="" mb_cells="" s
+  for s in carbon nginx h2o caddy; do
+    if [[ " $list " == *" $s "* ]] && [ "${rps[$s]}" != 0 ]; then
+      lat_cells+=" ${lat[$s]} |" mb_cells+=" ${mb[$s]} |"
+    else
+      lat_cells+=" — |" mb_cells+=" — |"
+    fi
+  done
+  details+=("| $name |$mb_cells$lat_cells")
+  say "$name: Carbon ${rps[carbon]} req/s, best peer ${best:-none} $best_rps req/s, $ratio"
 }
 
 jit_warmup() { # every selected row's load on Carbon for $jit_warm seconds each, nothing recorded
   # Connection per request first: its hundreds of thousands of closed connections (TIME_WAIT, the access
   # log) are then settled long before the first measured row, which comes right after the last load here.
-  if row_on ab; then
+  local url
+  for url in "ab|http://$HOST:$C_PORT/1k.html" "tls|https://$HOST:$C_TLS/1k.html"; do
+    row_on "${url%%|*}" || continue
     timeout -k 5 $((jit_warm + 30)) ab -q -r -t "$jit_warm" -n $((jit_warm * 100000)) -c "$CONNECTIONS" \
-      "http://$HOST:$C_PORT/1k.html" >/dev/null 2>&1 || true
-  fi
-  if row_on h2; then
+      "${url#*|}" >/dev/null 2>&1 || true
+  done
+  for url in "h2|https://$HOST:$C_TLS/1k.html" "h2-100k|https://$HOST:$C_TLS/100k.html" "h2c|http://$HOST:$C_PORT/1k.html"; do
+    row_on "${url%%|*}" || continue
     timeout -k 5 $((jit_warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$jit_warm" \
-      "https://$HOST:$C_TLS/1k.html" >/dev/null 2>&1 || true
-  fi
+      "${url#*|}" >/dev/null 2>&1 || true
+  done
   # key|path|header: wrk takes a header only as "Name: value", with the space.
   local row key path header
-  for row in "br|/100k.html|Accept-Encoding: br" "gzip|/100k.html|Accept-Encoding: gzip" "1m|/1m.bin|" \
-      "100k|/100k.html|" "1k|/1k.html|"; do
+  for row in "br-static|/100k-static.html|Accept-Encoding: br" "br|/100k.html|Accept-Encoding: br" \
+      "gzip|/100k.html|Accept-Encoding: gzip" "1m|/1m.bin|" "100k|/100k.html|" "1k|/1k.html|"; do
     key=${row%%|*} row=${row#*|}
     path=${row%%|*} header=${row#*|}
     row_on "$key" || continue
@@ -596,7 +716,7 @@ jit_warmup() { # every selected row's load on Carbon for $jit_warm seconds each,
   done
   # HTTP/3 last, nearest its rows (which come last too).
   for key in h3-100k h3-1k; do
-    row_on "$key" && [ "${h3_ok[Carbon]}" = 1 ] || continue
+    row_on "$key" && [ "${h3_ok[carbon]:-0}" = 1 ] || continue
     timeout -k 5 $((jit_warm + 60)) "${h3load[@]}" --url "https://$HOST:$C_TLS/${key#h3-}.html" \
       --connections "$H3_CONNECTIONS" --streams "$H3_STREAMS" --threads "$THREADS" --duration "${jit_warm}s" \
       >/dev/null 2>&1 || true
@@ -607,92 +727,111 @@ if [ "$jit_warm" -gt 0 ]; then
   jit_warmup
 fi
 
-n_rows=0 n_h3=0
-for r in $nginx_rows; do row_on "$r" && n_rows=$((n_rows + 1)); done
-for r in $h3_rows; do row_on "$r" && n_h3=$((n_h3 + 1)); done
-# The H3Load runs also start a JVM and compile the client (about 3 s each).
-est=$(( n_rows * 2 * ROUNDS * (run_secs + warm) + n_h3 * 2 * ROUNDS * (run_secs + h3_warm + 3) + 10 ))
-say "measuring $((n_rows + n_h3)) rows, about ${est}s (DURATION=${secs}s in $ROUNDS runs per server, WARMUP=${warm}s$( [ $n_h3 -gt 0 ] && echo ", H3_WARMUP=${h3_warm}s")); Carbon pid $carbon_pid$( [ $use_nginx = 1 ] && echo ", nginx pid $(nginx_pid)")$( [ $use_caddy = 1 ] && echo ", Caddy pid $(caddy_pid)")"
+est=10
+for r in $tcp_rows $h3_rows; do
+  row_on "$r" || continue
+  n=$(wc -w <<<"$(row_servers "$r")")
+  if [[ $r == h3-* ]]; then est=$((est + n * ROUNDS * (run_secs + h3_warm + 3))); else est=$((est + n * ROUNDS * (run_secs + warm))); fi
+done
+say "measuring, about ${est}s (DURATION=${secs}s in $ROUNDS runs per server, WARMUP=${warm}s); servers: $servers"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-br_name="wrk 100 KB html, Accept-Encoding: br"
-[ -n "${nginx_br_note:-}" ] && br_name="$br_name (nginx: identity¹)"
 
-measure 1k "wrk 1 KB, HTTP/1.1 keep-alive" 1.0 wrk /1k.html
-measure 100k "wrk 100 KB html, HTTP/1.1 keep-alive" 1.0 wrk /100k.html
-measure 1m "wrk 1 MiB, HTTP/1.1 keep-alive" 1.0 wrk /1m.bin
-measure gzip "wrk 100 KB html, Accept-Encoding: gzip" 2.0 wrk /100k.html -H "Accept-Encoding: gzip"
-measure br "$br_name" 2.0 wrk /100k.html -H "Accept-Encoding: br"
-measure h2 "h2load 1 KB, h2 over TLS, -m $H2_STREAMS" 1.0 h2load /1k.html
-measure ab "ab 1 KB, no keep-alive (connection per request)" 1.0 ab /1k.html
-measure h3-1k "H3Load 1 KB, HTTP/3 over QUIC, -m $H3_STREAMS" 1.0 h3load /1k.html
-measure h3-100k "H3Load 100 KB html, HTTP/3 over QUIC, -m $H3_STREAMS" 1.0 h3load /100k.html
+measure 1k "wrk 1 KB, HTTP/1.1 keep-alive" wrk /1k.html
+measure 100k "wrk 100 KB html, HTTP/1.1 keep-alive" wrk /100k.html
+measure 1m "wrk 1 MiB, HTTP/1.1 keep-alive" wrk /1m.bin
+measure gzip "wrk 100 KB html, Accept-Encoding: gzip" wrk /100k.html -H "Accept-Encoding: gzip"
+measure br "wrk 100 KB html, Accept-Encoding: br" wrk /100k.html -H "Accept-Encoding: br"
+measure br-static "wrk 100 KB html, its .br sidecar" wrk /100k-static.html -H "Accept-Encoding: br"
+measure h2 "h2load 1 KB, h2 over TLS, -m $H2_STREAMS" h2load /1k.html
+measure h2-100k "h2load 100 KB html, h2 over TLS, -m $H2_STREAMS" h2load /100k.html
+measure h2c "h2load 1 KB, h2c (prior knowledge), -m $H2_STREAMS" h2c /1k.html
+measure ab "ab 1 KB, a connection per request" ab /1k.html
+measure tls "ab 1 KB over HTTPS, a TLS handshake per request" abtls /1k.html
+measure h3-1k "H3Load 1 KB, HTTP/3, -m $H3_STREAMS" h3load /1k.html
+measure h3-100k "H3Load 100 KB html, HTTP/3, -m $H3_STREAMS" h3load /100k.html
+
+# After the load: each server's resident memory (nginx and h2o: all their processes), and the start times.
+declare -A rss_mib
+for server in $servers; do
+  rss_mib[$server]=$(( $(rss_kb "$(pid_of "$server")") / 1024 ))
+done
+lowest() { # array-name -> the peer with the lowest value
+  local -n values=$1; local s best=""
+  for s in $servers; do
+    [ "$s" = carbon ] && continue
+    if [ -z "$best" ] || awk -v a="${values[$s]}" -v b="${values[$best]}" 'BEGIN { exit !(a < b) }'; then best=$s; fi
+  done
+  echo "$best"
+}
+limit_row() { # name array-name unit goal -> a row where lower is better and the goal is Carbon's own figure
+  local -n values=$2; local best s cells=""
+  best=$(lowest "$2")
+  for s in carbon nginx h2o caddy; do
+    if [[ " $servers " == *" $s "* ]]; then cells+=" ${values[$s]} |"; else cells+=" — |"; fi
+  done
+  local ratio mark
+  ratio=$(awk -v c="${values[carbon]}" -v b="${values[$best]:-0}" 'BEGIN { if (b > 0) printf "%.2fx", c / b; else print "n/a" }')
+  if awk -v c="${values[carbon]}" -v g="$4" 'BEGIN { exit !(c <= g) }'; then mark="✓ (goal ≤ $4 $3)"; else mark="✗ (goal ≤ $4 $3)"; misses=$((misses + 1)); fi
+  rows+=("| $1 |$cells ${ratio}${best:+ ($(label "$best"))} $mark |")
+}
+limit_row "RSS after the load, MiB" rss_mib MiB "$MAX_RSS_MIB"
+limit_row "start to first response, s" first_response s "$MAX_FIRST_RESPONSE"
 
 access_lines=$(wc -l <"$work/log/access.log" 2>/dev/null || echo 0)
 # The bodies again, as the rows were served: Carbon makes a slow Brotli level in the background after the
 # first request (a quicker level answers that one), so the probe before the runs saw the interim body.
-if [ $use_nginx = 1 ]; then
-  for accept in gzip br; do
-    probe_coding Carbon "$C_PORT" "$accept"
-    probe_coding nginx "$N_PORT" "$accept"
-  done
-fi
+probe_codings
 
 # ---------------------------------------------------------------------------------------------------------
 # The report: the same Markdown on stdout and in docs/benchmarks.md.
 first_line() { timeout 30 "$@" 2>&1 | head -n 1 || true; }
-kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
 carbon_version=$(timeout 30 "${carbon[@]}" -jar "$work/carbon.jar" --version 2>&1 | head -n 1 || true)
 commit=$(timeout 10 git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(timeout 10 git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit, with uncommitted changes"
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 os=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null || true)
-workers=$( [ $use_nginx = 0 ] || awk '$1 == "worker_processes" { sub(/;/, "", $2); print $2 }' "$NGINX_CONF")
-peers=""
-[ $use_nginx = 1 ] && peers="$(first_line nginx -v | sed 's#.*: ##')"
-[ $use_caddy = 1 ] && peers="${peers:+$peers and }Caddy $(first_line caddy version | cut -d' ' -f1)"
-ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+declare -A version
+version[nginx]=$( [ $use_nginx = 1 ] && first_line nginx -v | sed 's#.*: ##')
+version[h2o]=$( [ $use_h2o = 1 ] && first_line h2o --version | sed 's/ version / /')
+version[caddy]=$( [ $use_caddy = 1 ] && echo "Caddy $(first_line caddy version | cut -d' ' -f1)")
+peer_names=""
+for s in $servers; do [ "$s" = carbon ] || peer_names+="${peer_names:+, }${version[$s]}"; done
 
 report=$work/report.md
 {
   echo "<!-- Generated by bench/compare.sh on $(date -u '+%Y-%m-%d %H:%M UTC'); the next run replaces everything up to bench:end. -->"
-  echo "### $(date -u '+%Y-%m-%d') — ${carbon_version%% (*} against $peers"
+  echo "### $(date -u '+%Y-%m-%d') — ${carbon_version%% (*} against $peer_names"
   echo
   echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, $ram RAM; ${os:-unknown OS}, kernel $(uname -r) ($(uname -m)); load average before the run: $load_before"
   echo "- Java: $(first_line java -version), options \`$CARBON_JAVA_OPTS\`"
   extra_note=""
   [ -z "$CARBON_EXTRA" ] || extra_note=", CARBON_EXTRA: \`$(printf '%s' "$CARBON_EXTRA" | tr '\n' ';')\`"
-  echo "- Carbon: $carbon_version, commit $commit; access log on$( [ $use_caddy = 1 ] && echo ", \`enable_http3 = true\`")$extra_note"
-  [ $use_nginx = 1 ] && echo "- nginx: $(first_line nginx -v | sed 's#.*: ##'), \`$(basename "$NGINX_CONF")\` as is ($workers workers, gzip level 6, access log off)"
-  [ $use_caddy = 1 ] && echo "- Caddy: $(first_line caddy version), \`$(basename "$CADDY_CONF")\` as is (HTTP/3 by quic-go, no access log)$( [ -n "${caddy_udp_note:-}" ] && echo "; it logged: \"$caddy_udp_note\"" || echo "; no UDP buffer warning in its log")"
-  [ $use_nginx = 1 ] && echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')"
-  [ $use_nginx = 1 ] && echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${run_secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$run_secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $run_secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`), $ROUNDS runs per row and server taking turns (Carbon, nginx, nginx, Carbon, ...), the row showing their mean (p99: the worst run); $( [ "$warm" -gt 0 ] && echo "each wrk run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load (JIT warm-up: the JVM compiles its hot code during its first seconds under load, HTTP/2 over TLS taking 15-20 s, and a long-running server is measured in its steady state; nginx has nothing to warm)")."
-  [ $use_caddy = 1 ] && echo "- HTTP/3 load: \`java -cp carbon.jar bench/H3Load.java --connections $H3_CONNECTIONS --streams $H3_STREAMS --threads $THREADS --duration ${run_secs}s --warmup ${h3_warm}s --insecure --sni localhost\` (Netty's QUIC client, a new JVM per run; the warm-up also compiles the client), $ROUNDS runs per row and server taking turns (Carbon, Caddy, Caddy, Carbon, ...)$( [ "$jit_warm" -gt 0 ] && [ "${h3_ok[Carbon]:-0}" = 1 ] && echo "; Carbon's JIT warm-up included ${jit_warm}s of each HTTP/3 row's load")."
-  goals=""
-  [ $use_nginx = 1 ] && goals="Carbon/nginx ≥ 1.0x on every row and ≥ 2.0x on the compressed (gzip, br) rows, where Carbon must also answer with that coding"
-  [ $use_caddy = 1 ] && goals="${goals:+$goals; }Carbon/Caddy ≥ 1.0x on the HTTP/3 rows"
-  echo "- Goals: $goals. ✓ met, ✗ missed: $misses of $(( ${#rows[@]} + ${#rows_caddy[@]} )) rows miss their goal."
+  echo "- Carbon: $carbon_version, commit $commit; access log on$( [ $use_h3 = 1 ] && echo ", \`enable_http3 = true\`")$extra_note"
+  [ $use_nginx = 1 ] && echo "- nginx: ${version[nginx]}, \`$(basename "$NGINX_CONF")\` as is ($(awk '$1 == "worker_processes" { sub(/;/, "", $2); print $2 }' "$NGINX_CONF") workers, gzip and Brotli level 6 per request, sidecars, access log off)"
+  [ $use_h2o = 1 ] && echo "- h2o: ${version[h2o]}, \`$(basename "$H2O_CONF")\` as is ($(awk '$1 == "num-threads:" { print $2 }' "$H2O_CONF") threads, gzip and Brotli per request, sidecars, no access log)"
+  [ $use_caddy = 1 ] && echo "- Caddy: ${version[caddy]}, \`$(basename "$CADDY_CONF")\` as is (zstd and gzip per request, no Brotli encoder, sidecars, no access log; HTTP/3 by quic-go)$( [ $use_h3 = 1 ] && { [ -n "${caddy_udp_note:-}" ] && echo "; it logged: \"$caddy_udp_note\"" || echo "; no UDP buffer warning in its log"; })"
+  echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')$( [ $use_h3 = 1 ] && echo "; bench/H3Load.java")"
+  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${run_secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$run_secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $run_secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`; over HTTPS every request is a new connection with a full TLS 1.3 handshake: ab keeps no sessions)$( [ $use_h3 = 1 ] && echo ", \`H3Load --connections $H3_CONNECTIONS --streams $H3_STREAMS --threads $THREADS --duration ${run_secs}s --warmup ${h3_warm}s\` (a new JVM per run)"); $ROUNDS runs per row and server taking turns (Carbon, nginx, h2o, Caddy, then the other way round), the row showing their mean; $( [ "$warm" -gt 0 ] && echo "each wrk and h2load run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load (JIT warm-up: a long-running server is measured in its steady state; the peers have nothing to warm)")."
+  echo "- Goals: Carbon / best peer ≥ 1.0x on every load row (on the compressed rows Carbon must answer with the coding asked for, and a peer that answered with another coding is not compared), at most $MAX_RSS_MIB MiB resident after the load, and a first response within $MAX_FIRST_RESPONSE s of start. ✓ met, ✗ missed: $misses of $((measured + 2)) rows miss their goal."
   echo
-  if [ ${#rows[@]} -gt 0 ]; then
-    echo "| test | Carbon req/s | nginx req/s | Carbon/nginx | MB/s (Carbon / nginx) | p99 latency ms (Carbon / nginx) | RSS MiB (Carbon / nginx) |"
-    echo "|---|---|---|---|---|---|---|"
-    printf '%s\n' "${rows[@]}"
-    echo
-    [ -n "${nginx_br_note:-}" ] && echo "¹ $nginx_br_note" && echo
-  fi
-  if [ ${#rows_caddy[@]} -gt 0 ]; then
-    echo "HTTP/3: Carbon against Caddy"
-    echo
-    echo "| test | Carbon req/s | Caddy req/s | Carbon/Caddy | MB/s of bodies (Carbon / Caddy) | p99 latency ms (Carbon / Caddy) | RSS MiB (Carbon / Caddy) |"
-    echo "|---|---|---|---|---|---|---|"
-    printf '%s\n' "${rows_caddy[@]}"
-    echo
-  fi
-  [ $use_nginx = 1 ] && echo "- Bodies of the 100 KB html page (102400 bytes) as served: gzip $(kb "${size_of[Carbon,gzip]}") from Carbon (${coding[Carbon,gzip]}, $(ratio_of 102400 "${size_of[Carbon,gzip]}")x) and $(kb "${size_of[nginx,gzip]}") from nginx (${coding[nginx,gzip]}, $(ratio_of 102400 "${size_of[nginx,gzip]}")x); br $(kb "${size_of[Carbon,br]}") from Carbon (${coding[Carbon,br]}) and $(kb "${size_of[nginx,br]}") from nginx (${coding[nginx,br]})."
-  [ $use_nginx = 1 ] && echo "- MB/s is what the tool read, headers included, compressed bytes on the compressed rows (1 MB = 2^20 bytes)."
-  [ $use_caddy = 1 ] && echo "- HTTP/3 rows: no \`Accept-Encoding\`, so both servers send the files as they are; MB/s counts response bodies only, and every 200 must have the file's length (\`--expect-length\`)."
-  echo "- Latency: $( [ $use_nginx = 1 ] && echo "wrk's and ab's 99th percentile (ab rounds to whole ms); h2load reports no percentiles, so its row shows the mean \"time for request\"")$( [ $use_nginx = 1 ] && [ $use_caddy = 1 ] && echo "; ")$( [ $use_caddy = 1 ] && echo "H3Load's 99th percentile, from opening a request stream to the response's end")."
-  echo "- RSS: resident memory at the end of each row$( [ $use_nginx = 1 ] && echo " (nginx: master and workers added up)")."
+  echo "| test | Carbon | nginx | h2o | Caddy | Carbon / best peer |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "- Load rows in requests/s. \"—\": the row does not compare that server (nginx's reference config has no h2c port; Debian's nginx and h2o have no HTTP/3). A coding in brackets: that server answered with it instead of the one asked for, so it did other work and is not the best peer."
+  echo "- Bodies of the 100 KB html page (102400 bytes) as served, in KB: $(for s in $servers; do printf '%s gzip %s, br %s; ' "$(label "$s")" "$(kb "${size_of[$s,/100k.html,gzip]}")" "$(kb "${size_of[$s,/100k.html,br]}") (${coding[$s,/100k.html,br]})"; done)the .br sidecar $(kb "$static_br_size") (brotli -q 11)."
+  echo "- RSS: resident memory after the last load row (nginx and h2o: all their processes added up). Start to first response: from launching the server to its first 200 for /1k.html over HTTP/1.1, polled every 5 ms, each server started alone (Carbon: \`java $CARBON_JAVA_OPTS -jar carbon.jar\`)."
+  echo
+  echo "<details><summary>MB/s read by the tool (headers included; HTTP/3: bodies only) and p99 latency in ms (h2load: the mean time for request, which is all it reports)</summary>"
+  echo
+  echo "| test | MB/s Carbon | nginx | h2o | Caddy | p99 ms Carbon | nginx | h2o | Caddy |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${details[@]}"
+  echo
+  echo "</details>"
+  echo
   echo "- Carbon's access log had $access_lines lines at the end of the run."
   if [ -s "$work/warnings" ]; then
     echo "- Warnings during the run (⚠ in the table marks a run with failed requests or no result):"
