@@ -3,7 +3,7 @@ package io.carbon.cli;
 import java.nio.file.Path;
 
 /** The command line, parsed; {@link #parse} throws IllegalArgumentException with a message for bad usage. */
-record Arguments(Path config, boolean check, boolean version, boolean help, boolean genCert) {
+record Arguments(Path config, boolean check, boolean version, boolean help, boolean genCert, boolean cdsTraining) {
 
     static Arguments parse(String[] args) {
         Path config = null;
@@ -11,6 +11,7 @@ record Arguments(Path config, boolean check, boolean version, boolean help, bool
         boolean version = false;
         boolean help = false;
         boolean genCert = false;
+        boolean cdsTraining = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.startsWith("--config=")) {
@@ -28,10 +29,11 @@ record Arguments(Path config, boolean check, boolean version, boolean help, bool
                 case "--version", "-v" -> version = true;
                 case "--help", "-h" -> help = true;
                 case "--gen-cert" -> genCert = true;
+                case "--cds-training" -> cdsTraining = true;
                 default -> throw new IllegalArgumentException("unknown option \"" + arg + "\"");
             }
         }
-        return new Arguments(config, check, version, help, genCert);
+        return new Arguments(config, check, version, help, genCert, cdsTraining);
     }
 
     private static Path configPath(String value) {

@@ -36,6 +36,9 @@ public final class Main {
               --check         validate the configuration, print the effective settings, exit 0 or 1
               --gen-cert      write a self-signed certificate and key to ssl_cert_path and ssl_key_path
                               (for server_name, localhost, 127.0.0.1 and ::1), then exit
+              --cds-training  start on free loopback ports with a built-in configuration, answer a few
+                              requests, stop: run under java -XX:ArchiveClassesAtExit=carbon.jsa to write
+                              the class-data archive that -XX:SharedArchiveFile=carbon.jsa starts faster with
               --version       print the version and exit
               --help          print this help and exit
 
@@ -89,6 +92,9 @@ public final class Main {
             return EXIT_OK;
         }
 
+        if (arguments.cdsTraining()) {
+            return CdsTraining.run(out, err);
+        }
         ConfigLoader loader = new ConfigLoader(env, warning -> err.println("carbon: warning: " + warning));
         ServerConfig config;
         try {

@@ -18,11 +18,16 @@ import java.util.Properties;
  * stacks are deep: 5–10% of the CPU per request on h2load (6.4–7.3 against 7.0–7.7 µs, two JVMs taking
  * turns). One buffer in 4096 still reports a leak that repeats, which is the kind that exhausts a
  * long-running server's direct memory; the tests run the detector at {@code paranoid}, every buffer.
+ *
+ * <p>{@code io.netty.jfr.enabled=false}: Netty asks whether Flight Recorder is there for its own events, and that
+ * question alone loads about 100 {@code jdk.jfr} classes at start (time before the first response, metaspace);
+ * Carbon defines no Netty JFR events to record. {@code -Dio.netty.jfr.enabled=true} brings them back.
  */
 final class NettyDefaults {
 
     static final String LOW_MEMORY_ALLOCATOR = "io.netty.allocator.lowMemory";
     static final String LEAK_SAMPLING_INTERVAL = "io.netty.leakDetection.samplingInterval";
+    static final String JFR = "io.netty.jfr.enabled";
 
     private NettyDefaults() {
     }
@@ -31,5 +36,6 @@ final class NettyDefaults {
     static void apply(Properties properties) {
         properties.putIfAbsent(LOW_MEMORY_ALLOCATOR, "false");
         properties.putIfAbsent(LEAK_SAMPLING_INTERVAL, "4096");
+        properties.putIfAbsent(JFR, "false");
     }
 }

@@ -124,7 +124,8 @@ public final class TlsContexts {
                 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                 : List.of(ApplicationProtocolNames.HTTP_1_1);
         try {
-            SslContext context = SslContextBuilder.forServer(key, chain)
+            SslContext context = SslContextBuilder.forServer(provider == SslProvider.JDK
+                            ? KeyManagers.forJdk(key, chain) : KeyManagers.forOpenSsl(key, chain))
                     // OPENSSL, not OPENSSL_REFCNT: the context is freed by the GC once no engine uses it, so a
                     // reload can simply drop the old one (see ReloadableSslContext).
                     .sslProvider(provider)
@@ -164,7 +165,7 @@ public final class TlsContexts {
      */
     static QuicSslContext quicContext(Pair pair, CertificateFiles files, TlsConfig tls) throws TlsException {
         try {
-            return QuicSslContextBuilder.forServer(pair.key(), null, pair.chain())
+            return QuicSslContextBuilder.forServer(KeyManagers.forJdk(pair.key(), pair.chain()), null)
                     .applicationProtocols(Http3.supportedApplicationProtocols())
                     .sessionCacheSize(Math.max(1, tls.sessionCacheSize()))
                     .sessionTimeout(Math.max(1, tls.sessionTimeout().toSeconds()))

@@ -1,0 +1,177 @@
+package io.carbon.cli;
+
+import io.carbon.config.ConfigException;
+import io.carbon.config.ConfigLoader;
+import io.carbon.config.ServerConfig;
+import io.carbon.logging.ServerLog;
+import io.carbon.server.CarbonServer;
+import io.carbon.tls.SelfSignedCertificate;
+import io.carbon.tls.TlsException;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code --cds-training}: starts Carbon with a built-in configuration on free loopback ports, sends it the
+ * requests a server sees first (HTTP/1.1 with and without gzip, a 404, HTTPS, h2c), and stops it. Run under
+ * {@code java -XX:ArchiveClassesAtExit=carbon.jsa}, the JVM then writes every class this loaded into a class-data
+ * archive, which {@code -XX:SharedArchiveFile=carbon.jsa} maps at the next start instead of reading, verifying and
+ * parsing those classes out of the jar: carbon.service and the Docker image start that way (docs/operations.md).
+ * The archive belongs to one jar and one JVM build: after an upgrade of either, the JVM says it cannot use it and
+ * starts without it, and this is run again.
+ */
+final class CdsTraining {
+
+    private static final byte[] PAGE = ("<!DOCTYPE html><html><head><title>Carbon</title></head><body>"
+            + "<p>class-data sharing training</p>".repeat(64) + "</body></html>\n").getBytes(StandardCharsets.US_ASCII);
+
+    private CdsTraining() {
+    }
+
+    /** @return the exit status: 0 when the server started, answered and stopped */
+    static int run(PrintStream out, PrintStream err) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("carbon-cds-");
+            Files.createDirectories(dir.resolve("www"));
+            Files.write(dir.resolve("www/index.html"), PAGE);
+            SelfSignedCertificate.generate(dir.resolve("cert.pem"), dir.resolve("key.pem"), "localhost", false);
+            ServerConfig config = new ConfigLoader(Map.of(), warning -> { }).fromSettings(Map.ofEntries(
+                    Map.entry("server_name", "127.0.0.1"),
+                    Map.entry("port", "0"),
+                    Map.entry("https_port", "0"),
+                    Map.entry("use_https", "true"),
+                    Map.entry("enable_http2", "true"),
+                    Map.entry("enable_h2c", "true"),
+                    Map.entry("enable_http3", "true"),
+                    Map.entry("admin_port", "0"),
+                    Map.entry("www_path", dir.resolve("www").toString()),
+                    Map.entry("ssl_cert_path", dir.resolve("cert.pem").toString()),
+                    Map.entry("ssl_key_path", dir.resolve("key.pem").toString()),
+                    Map.entry("log_file", dir.resolve("server.log").toString()),
+                    Map.entry("access_log", dir.resolve("access.log").toString()),
+                    Map.entry("shutdown_timeout", "1s")));
+            ServerLog log = ServerLog.open(config.logging());
+            CarbonServer server = new CarbonServer(config, log);
+            try {
+                server.start();
+                exercise(server);
+            } finally {
+                server.shutdown();
+                log.close();
+            }
+            out.println("class-data sharing training done: the server started, answered HTTP/1.1, HTTPS and h2c, "
+                    + "and stopped");
+            return Main.EXIT_OK;
+        } catch (IOException | ConfigException | TlsException | GeneralSecurityException | RuntimeException e) {
+            err.println("carbon: --cds-training failed: " + e);
+            return Main.EXIT_CONFIG;
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static void exercise(CarbonServer server) throws IOException, GeneralSecurityException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        for (String request : List.of(
+                "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "GET /index.html HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip, br\r\n\r\n",
+                "GET /missing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) {
+            try (Socket socket = new Socket(loopback, server.port())) {
+                exchange(socket, request.getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        try (Socket socket = new Socket(loopback, server.port())) {
+            exchange(socket, h2cRequest());
+        }
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new TrustManager[] {new TrustAnything()}, new SecureRandom());
+        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(loopback, server.httpsPort())) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"http/1.1"});
+            socket.setSSLParameters(parameters);
+            exchange(socket, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** Writes the request and reads until the server has said something (a status line, or h2 frames). */
+    private static void exchange(Socket socket, byte[] request) throws IOException {
+        socket.setSoTimeout(5000);
+        OutputStream output = socket.getOutputStream();
+        output.write(request);
+        output.flush();
+        InputStream input = socket.getInputStream();
+        if (input.read(new byte[16384]) < 0) {
+            throw new IOException("the server closed the connection without an answer");
+        }
+    }
+
+    /**
+     * h2c by prior knowledge (RFC 9113 §3.3): the preface, an empty SETTINGS, and a GET / in one HEADERS frame whose
+     * fields come from HPACK's static table (RFC 7541 Appendix A) plus one literal :authority.
+     */
+    private static byte[] h2cRequest() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        bytes.writeBytes(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, no parameters
+        byte[] authority = "localhost".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.writeBytes(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}); // :method GET, :scheme http, :path /
+        block.write(0x41); // literal with indexing, name = static entry 1 (:authority)
+        block.write(authority.length);
+        block.writeBytes(authority);
+        int length = block.size();
+        // HEADERS on stream 1 with END_STREAM | END_HEADERS
+        bytes.writeBytes(new byte[] {0, 0, (byte) length, 1, 5, 0, 0, 0, 1});
+        bytes.writeBytes(block.toByteArray());
+        return bytes.toByteArray();
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary folder left behind is harmless
+        }
+    }
+
+    /** The training talks to itself over loopback with the certificate it just made: nothing to verify. */
+    private static final class TrustAnything implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
