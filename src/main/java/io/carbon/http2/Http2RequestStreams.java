@@ -59,7 +59,7 @@ import java.util.function.Supplier;
  * is given to the multiplexer once no such stream is left.
  *
  * <p>Inbound flow control is as a stream channel does it: a DATA frame's bytes go back to the stream's window
- * (and the connection's) as soon as it is read, whether the body is kept, refused (413) or timed out (408);
+ * (and the connection's) when the read batch that brought it ends, whether the body is kept, refused (413) or timed out (408);
  * the codec returns what a closed stream never consumed. Outbound, a stream can take more while the peer's
  * window for it has room and the socket's buffer is below its high-water mark; the codec's writability events
  * and the connection's writability changes pump its body again. Per-connection state: never shared.
@@ -80,6 +80,8 @@ final class Http2RequestStreams extends ChannelInboundHandlerAdapter {
     private final IntObjectMap<Boolean> tunnels = new IntObjectHashMap<>(4);
     /** The multiplexer's stream channels that are open (the tunnels'). */
     private final Set<Channel> streamChannels = new HashSet<>(4);
+    /** Streams that read DATA in this read batch, whose bytes go back to flow control when it ends. */
+    private final List<Own> consuming = new ArrayList<>();
     /** Between the codec's first frame of a read batch and the batch's end. */
     private boolean reading;
     private boolean flushWanted;
@@ -114,12 +116,16 @@ final class Http2RequestStreams extends ChannelInboundHandlerAdapter {
         Own stream = own.get(frame.stream().id());
         try {
             if (frame instanceof Http2DataFrame data) {
-                // As a stream channel does: the bytes go back to flow control as they are read (the codec turns
-                // this into consumeBytes; the WINDOW_UPDATE leaves with the flush at the end of the batch).
+                // As a stream channel does: the bytes go back to flow control once the read batch that brought
+                // them is over (see channelReadComplete), whatever became of them.
                 int bytes = data.initialFlowControlledBytes();
-                if (bytes > 0) {
-                    ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(data.stream()), ctx.voidPromise());
-                    flushWanted = true;
+                if (stream == null) {
+                    consume(data.stream(), bytes);
+                } else if (bytes > 0) {
+                    if (stream.unconsumed == 0) {
+                        consuming.add(stream);
+                    }
+                    stream.unconsumed += bytes;
                 }
                 if (stream != null && stream.request != null) {
                     stream.request.onData(data);
@@ -160,9 +166,26 @@ final class Http2RequestStreams extends ChannelInboundHandlerAdapter {
         settleWritability();
     }
 
+    /** Returns {@code bytes} of {@code stream} to flow control (the codec turns this into consumeBytes). */
+    private void consume(Http2FrameStream stream, int bytes) {
+        if (bytes > 0) {
+            ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), ctx.voidPromise());
+            flushWanted = true;
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
+        if (!consuming.isEmpty()) {
+            for (Own stream : consuming) {
+                if (!stream.closed) { // a closed stream's bytes went back to the connection with its close
+                    consume(stream.frameStream, stream.unconsumed);
+                }
+                stream.unconsumed = 0;
+            }
+            consuming.clear();
+        }
         if (flushWanted) {
             flushWanted = false;
             ctx.flush();
@@ -337,6 +360,8 @@ final class Http2RequestStreams extends ChannelInboundHandlerAdapter {
         final Http2Stream stream;
         Http2RequestStream request;
         boolean closed;
+        /** DATA bytes read in this read batch, not yet returned to flow control. */
+        int unconsumed;
 
         Own(Http2FrameStream frameStream, Http2FrameStreamEvent held, Http2Stream stream) {
             this.frameStream = frameStream;
