@@ -13,12 +13,13 @@ import io.netty.handler.codec.http2.Http2Settings;
 import java.util.function.Supplier;
 
 /**
- * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds,
- * {@link Http2RequestStreams}, which answers request streams on the connection's own pipeline (one handler per
- * connection, plain state per stream, one flush per read batch) and hands them to the same {@link Exchanges} as
- * HTTP/1.1, a multiplexer that gives only extended CONNECT streams (RFC 8441 tunnels) a stream channel with an
- * {@link Http2StreamHandler}, and a connection handler (connection window, graceful drain). The server's pipeline assembly calls this after ALPN chose "h2", for h2c prior knowledge, or
- * through {@link #upgradeCodec} for {@code Upgrade: h2c}.
+ * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds, {@link
+ * Http2RequestStreams}, which answers request streams on the connection's own pipeline (one handler per connection,
+ * plain state per stream, one flush per read batch) and hands them to the same {@link Exchanges} as HTTP/1.1, a
+ * multiplexer that gives only extended CONNECT streams (RFC 8441 tunnels) a stream channel with an {@link
+ * Http2StreamHandler}, and a connection handler (connection window, graceful drain). The server's pipeline assembly
+ * calls this after ALPN chose "h2", for h2c prior knowledge, or through {@link #upgradeCodec} for {@code Upgrade:
+ * h2c}.
  */
 public final class Http2Branch {
 

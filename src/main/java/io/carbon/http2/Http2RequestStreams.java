@@ -42,27 +42,26 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Answers the request streams of one HTTP/2 connection on the connection's own pipeline, between the frame codec
- * and Netty's multiplexer: frames carry their stream, and each stream is an {@link Http2RequestStream} (plain
- * state, no channel, no pipeline) kept by id. What is written while the codec delivers a read batch leaves with
- * one flush when the batch ends; what is written later (an answer from the blocking pool, a timer, a window that
- * opened) is flushed at once.
+ * Answers the request streams of one HTTP/2 connection on the connection's own pipeline, between the frame codec and
+ * Netty's multiplexer: frames carry their stream, and each stream is an {@link Http2RequestStream} (plain state, no
+ * channel, no pipeline) kept by id. What is written while the codec delivers a read batch leaves with one flush when
+ * the batch ends; what is written later (an answer from the blocking pool, a timer, a window that opened) is flushed
+ * at once.
  *
- * <p>Only an extended CONNECT (RFC 8441, {@code :protocol} present) gets a stream channel: the codec announces
- * every new stream with a state event before its HEADERS frame, and the multiplexer makes a channel when it sees
- * that event. So the event is held back until the HEADERS frame says what the stream is; a tunnel's event and
- * frames then go on to the multiplexer (a tunnel installs handlers into a pipeline, see
- * {@link Http2StreamHandler}), and nothing of any other stream reaches it: the multiplexer assumes every stream
- * it sees has its channel. It also visits every active stream's channel on some connection-wide events (the
- * connection became writable, input or output shut down, TLS closed, TLS errors); while streams answered here
- * are open, those events skip the multiplexer and reach the stream channels from here, and a writability change
- * is given to the multiplexer once no such stream is left.
+ * <p>Only an extended CONNECT (RFC 8441, {@code :protocol} present) gets a stream channel: the codec announces every
+ * new stream with a state event before its HEADERS frame, and the multiplexer makes a channel when it sees that event.
+ * So the event is held back until the HEADERS frame says what the stream is; a tunnel's event and frames then go on to
+ * the multiplexer (a tunnel installs handlers into a pipeline, see {@link Http2StreamHandler}), and nothing of any
+ * other stream reaches it: the multiplexer assumes every stream it sees has its channel. It also visits every active
+ * stream's channel on some connection-wide events (the connection became writable, input or output shut down, TLS
+ * closed, TLS errors); while streams answered here are open, those events skip the multiplexer and reach the stream
+ * channels from here, and a writability change is given to the multiplexer once no such stream is left.
  *
- * <p>Inbound flow control is as a stream channel does it: a DATA frame's bytes go back to the stream's window
- * (and the connection's) when the read batch that brought it ends, whether the body is kept, refused (413) or timed out (408);
- * the codec returns what a closed stream never consumed. Outbound, a stream can take more while the peer's
- * window for it has room and the socket's buffer is below its high-water mark; the codec's writability events
- * and the connection's writability changes pump its body again. Per-connection state: never shared.
+ * <p>Inbound flow control is as a stream channel does it: a DATA frame's bytes go back to the stream's window (and the
+ * connection's) when the read batch that brought it ends, whether the body is kept, refused (413) or timed out (408);
+ * the codec returns what a closed stream never consumed. Outbound, a stream can take more while the peer's window for
+ * it has room and the socket's buffer is below its high-water mark; the codec's writability events and the
+ * connection's writability changes pump its body again. Per-connection state: never shared.
  */
 final class Http2RequestStreams extends ChannelInboundHandlerAdapter {
 
@@ -105,7 +104,8 @@ final class Http2RequestStreams extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
-        if (msg instanceof Http2StreamFrame frame && frame.stream() != null && !tunnels.containsKey(frame.stream().id())) {
+        if (msg instanceof Http2StreamFrame frame && frame.stream() != null
+                && !tunnels.containsKey(frame.stream().id())) {
             onStreamFrame(frame);
             return;
         }

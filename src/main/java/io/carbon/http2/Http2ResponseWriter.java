@@ -15,8 +15,9 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.Future;
 
 /**
- * A response on an HTTP/2 stream (written on the connection, or on a tunnel's stream channel): END_STREAM on the last frame ends it. Netty's flow controller splits a
- * large DATA frame by the peer's windows and SETTINGS_MAX_FRAME_SIZE.
+ * A response on an HTTP/2 stream (written on the connection, or on a tunnel's stream channel): END_STREAM on the
+ * last frame ends it. Netty's flow controller splits a large DATA frame by the peer's windows and
+ * SETTINGS_MAX_FRAME_SIZE.
  */
 final class Http2ResponseWriter extends StreamResponseWriter<Http2Headers> {
 

@@ -242,7 +242,8 @@ class Http2WebSocketTest {
                 if (frame.type() == RawH2.HEADERS) {
                     statuses.put(frame.stream(), frame.headers().status().toString());
                 } else if (frame.type() == RawH2.DATA) {
-                    bodies.computeIfAbsent(frame.stream(), s -> new ByteArrayOutputStream()).writeBytes(frame.payload());
+                    bodies.computeIfAbsent(frame.stream(), s -> new ByteArrayOutputStream())
+                            .writeBytes(frame.payload());
                 }
                 if ((frame.type() == RawH2.HEADERS || frame.type() == RawH2.DATA) && frame.endStream()) {
                     open.remove(frame.stream());
