@@ -69,6 +69,9 @@ public final class BodyPump {
     private boolean producing;
     private boolean finished;
     private long bytes;
+    /** Pieces written whose writes have not completed yet; and whether the last piece is among the written. */
+    private int unwritten;
+    private boolean lastWritten;
 
     /**
      * @param body a body of any shape; the pump owns it from now on
@@ -145,7 +148,9 @@ public final class BodyPump {
 
     /** The peer went away or the response was cancelled: frees everything not yet written. */
     public void abort(Throwable cause) {
-        if (!done.isDone()) {
+        // Once the last piece was handed over, the writes' own outcomes decide: a stream closes as its last
+        // frame is written, before that write's listeners ran.
+        if (!done.isDone() && !lastWritten) {
             finish(cause);
         }
     }
@@ -197,17 +202,23 @@ public final class BodyPump {
 
     private void writePiece(ByteBuf piece, boolean last) {
         int length = piece.readableBytes();
+        unwritten++;
         ChannelFuture write = sink.write(piece, last);
         if (last) {
             finished = true; // no more writes; done follows the last one
+            lastWritten = true;
         }
         write.addListener(f -> {
+            unwritten--;
             if (!f.isSuccess()) {
                 finish(f.cause());
                 return;
             }
             bytes += length;
-            if (last) {
+            // A protocol may complete queued writes out of order (HTTP/2's flow controller merges the DATA frames
+            // of a stream and completes the merged promises after the frame's own): done waits for every write,
+            // so bytes() is final when it completes.
+            if (lastWritten && unwritten == 0) {
                 done.trySuccess(null);
             }
         });

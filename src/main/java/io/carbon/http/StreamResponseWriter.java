@@ -2,7 +2,6 @@ package io.carbon.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
 
 /**
@@ -10,20 +9,21 @@ import io.netty.util.concurrent.Future;
  * stream's writability (which follows the peer's flow control and our outbound buffer), so a 1 GiB file never
  * sits in memory. Files are read in chunks on the blocking pool by {@link BodyPump}, never as a
  * {@code FileRegion} (the framing needs the bytes). Counts the body bytes that really left and releases every part
- * of the body on every path. A branch supplies its frames and how its stream ends. One per response.
+ * of the body on every path. A branch supplies its frames, how its stream ends and its {@link StreamOutput}. One
+ * per response.
  *
  * @param <H> the branch's header block
  */
 public abstract class StreamResponseWriter<H> {
 
-    protected final ChannelHandlerContext ctx;
+    protected final StreamOutput out;
     private BodyPump pump;
     /** A body written whole (bytes in memory): its write, and its length. */
     private ChannelFuture wholeWrite;
     private long wholeLength;
 
-    protected StreamResponseWriter(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+    protected StreamResponseWriter(StreamOutput out) {
+        this.out = out;
     }
 
     /** A HEADERS frame; {@code endStream} when no DATA follows. */
@@ -55,39 +55,39 @@ public abstract class StreamResponseWriter<H> {
     public Future<?> write(H head, Body body, boolean withBody) {
         if (!withBody || body.length() == 0) {
             body.release();
-            return ended(ctx.writeAndFlush(headersFrame(head, true)));
+            return ended(out.writeAndFlush(headersFrame(head, true)));
         }
         if (body instanceof Body.Bytes bytes) {
             // Already in memory (a retained slice of cached bytes): one DATA frame, which the protocol's flow
             // control sends as the peer allows; nothing to read or pace here.
             wholeLength = bytes.length();
-            ctx.write(headersFrame(head, false));
-            wholeWrite = ctx.writeAndFlush(dataFrame(bytes.content(), true));
+            out.write(headersFrame(head, false));
+            wholeWrite = out.writeAndFlush(dataFrame(bytes.content(), true));
             return ended(wholeWrite);
         }
-        pump = new BodyPump(body, ctx.executor(), ctx.alloc(), new BodyPump.Sink() {
+        pump = new BodyPump(body, out.executor(), out.alloc(), new BodyPump.Sink() {
             @Override
             public boolean writable() {
-                return ctx.channel().isWritable();
+                return out.isWritable();
             }
 
             @Override
             public ChannelFuture write(ByteBuf piece, boolean last) {
-                ChannelFuture written = ctx.write(dataFrame(piece, last));
+                ChannelFuture written = out.write(dataFrame(piece, last));
                 return last ? ended(written) : written;
             }
 
             @Override
             public void flush() {
-                ctx.flush();
+                out.flush();
             }
         });
-        ctx.write(headersFrame(head, false)).addListener(f -> {
+        out.write(headersFrame(head, false)).addListener(f -> {
             if (!f.isSuccess()) {
                 pump.abort(f.cause());
             }
         });
-        ctx.flush(); // the first piece of a file or stream may take a while
+        out.flush(); // the first piece of a file or stream may take a while
         pump.pump();
         return pump.done();
     }

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * closing the "connection" ends our side and waits (up to {@code closeWait}) for the peer's, and only a peer that
  * never ends its side gets its stream reset (the protocol's answer to closing a stream still open: TCP's RST).
  * Flow control follows the tunnel's own back-pressure. A branch subclasses it with its framing; added by the
- * stream handler after the 2xx HEADERS were written, before the tunnel opens. Per-stream.
+ * stream's handler on the stream's own channel (a tunnel always has one) before the 2xx HEADERS are written and
+ * the tunnel opens. Per-stream.
  */
 public abstract class StreamTunnel extends ChannelDuplexHandler {
 

@@ -13,11 +13,13 @@ import io.netty.handler.codec.http2.Http2Settings;
 import java.util.function.Supplier;
 
 /**
- * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds,
- * a connection handler (connection window, graceful drain) and a multiplexer that gives every stream its own
- * child channel with an {@link Http2StreamHandler}, which hands requests to the same {@link Exchanges} as
- * HTTP/1.1. The server's pipeline assembly calls this after ALPN chose "h2", for h2c prior knowledge, or
- * through {@link #upgradeCodec} for {@code Upgrade: h2c}.
+ * The HTTP/2 branch of a connection (RFC 9113): Netty's frame codec with Carbon's settings and abuse bounds, {@link
+ * Http2RequestStreams}, which answers request streams on the connection's own pipeline (one handler per connection,
+ * plain state per stream, one flush per read batch) and hands them to the same {@link Exchanges} as HTTP/1.1, a
+ * multiplexer that gives only extended CONNECT streams (RFC 8441 tunnels) a stream channel with an {@link
+ * Http2StreamHandler}, and a connection handler (connection window, graceful drain). The server's pipeline assembly
+ * calls this after ALPN chose "h2", for h2c prior knowledge, or through {@link #upgradeCodec} for {@code Upgrade:
+ * h2c}.
  */
 public final class Http2Branch {
 
@@ -43,21 +45,24 @@ public final class Http2Branch {
     public static void configure(ChannelPipeline pipeline, Http2Config h2, HttpConfig http, Supplier<Exchanges> exchanges,
                                  boolean secure, boolean extendedConnect) {
         Http2StreamStateGuard guard = new Http2StreamStateGuard();
+        Http2RequestStreams streams = new Http2RequestStreams(exchanges, http, secure, extendedConnect);
         pipeline.addLast("h2-codec", frameCodec(h2, http, extendedConnect, guard));
-        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, extendedConnect));
+        pipeline.addLast("h2-streams", streams);
+        pipeline.addLast("h2-multiplex", multiplexer(http, exchanges, secure, extendedConnect, streams));
         pipeline.addLast("h2-connection", new Http2ConnectionControl(h2, http, guard));
     }
 
     /**
      * For {@code Upgrade: h2c} on the plain port (RFC 7540 §3.2; RFC 9113 §3.1 deprecates it but clients
-     * still send it). Netty answers 101, then hands the upgraded request to the multiplexer as HEADERS on
+     * still send it). Netty answers 101, then hands the upgraded request to {@link Http2RequestStreams} as HEADERS on
      * stream 1, which is answered over HTTP/2 like any other stream.
      */
     public static Http2ServerUpgradeCodec upgradeCodec(Http2Config h2, HttpConfig http, Supplier<Exchanges> exchanges,
                                                        boolean extendedConnect) {
         Http2StreamStateGuard guard = new Http2StreamStateGuard();
-        return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect, guard),
-                multiplexer(http, exchanges, false, extendedConnect),
+        Http2RequestStreams streams = new Http2RequestStreams(exchanges, http, false, extendedConnect);
+        return new Http2ServerUpgradeCodec(frameCodec(h2, http, extendedConnect, guard), streams,
+                multiplexer(http, exchanges, false, extendedConnect, streams),
                 new Http2ConnectionControl(h2, http, guard));
     }
 
@@ -94,8 +99,10 @@ public final class Http2Branch {
         return codec;
     }
 
+    /** Makes stream channels for extended CONNECT streams only; {@link Http2RequestStreams} answers the rest. */
     private static Http2MultiplexHandler multiplexer(HttpConfig http, Supplier<Exchanges> exchanges, boolean secure,
-                                                     boolean extendedConnect) {
-        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure, extendedConnect));
+                                                     boolean extendedConnect, Http2RequestStreams streams) {
+        return new Http2MultiplexHandler(new Http2StreamInitializer(exchanges, http, secure, extendedConnect,
+                streams));
     }
 }

@@ -24,12 +24,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Connection-level duties of one HTTP/2 connection, behind the frame codec and the multiplexer: grows the
- * connection receive window once the server preface is out, closes a connection without open streams after
- * {@code keep_alive_timeout} (GOAWAY, like HTTP/1.1's idle close), drains it gracefully on {@link DrainEvent},
- * after {@code max_requests_per_connection} streams or at {@code max_connection_age}, resets streams stalled on
- * a shut window for {@code send_timeout}, tells the gate when the connection is idle, and closes on I/O errors
- * that reach the end of the pipeline. Per-connection state: never shared.
+ * Connection-level duties of one HTTP/2 connection, behind the frame codec, {@link Http2RequestStreams} and the
+ * multiplexer: grows the connection receive window once the server preface is out, closes a connection without open
+ * streams after {@code keep_alive_timeout} (GOAWAY, like HTTP/1.1's idle close), drains it gracefully on {@link
+ * DrainEvent}, after {@code max_requests_per_connection} streams or at {@code max_connection_age}, resets streams
+ * stalled on a shut window for {@code send_timeout}, tells the gate when the connection is idle, and closes on I/O
+ * errors that reach the end of the pipeline. Per-connection state: never shared.
  */
 final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
 

@@ -3,9 +3,9 @@ package io.carbon.http2;
 import io.carbon.http.Body;
 import io.carbon.http.FramedResponseHeaders;
 import io.carbon.http.PreparedHeaders;
+import io.carbon.http.StreamOutput;
 import io.carbon.http.StreamResponseWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -15,13 +15,14 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.Future;
 
 /**
- * A response on an HTTP/2 stream channel: END_STREAM on the last frame ends it. Netty's flow controller splits a
- * large DATA frame by the peer's windows and SETTINGS_MAX_FRAME_SIZE.
+ * A response on an HTTP/2 stream (written on the connection, or on a tunnel's stream channel): END_STREAM on the
+ * last frame ends it. Netty's flow controller splits a large DATA frame by the peer's windows and
+ * SETTINGS_MAX_FRAME_SIZE.
  */
 final class Http2ResponseWriter extends StreamResponseWriter<Http2Headers> {
 
-    Http2ResponseWriter(ChannelHandlerContext ctx) {
-        super(ctx);
+    Http2ResponseWriter(StreamOutput out) {
+        super(out);
     }
 
     /** See {@link StreamResponseWriter#write}. */

@@ -1,85 +1,64 @@
 package io.carbon.http2;
 
 import io.carbon.config.HttpConfig;
-import io.carbon.http.Body;
-import io.carbon.http.ClientConnection;
-import io.carbon.http.Exchange;
-import io.carbon.http.ExchangeOutcome;
 import io.carbon.http.Exchanges;
-import io.carbon.http.FramedRequests;
-import io.carbon.http.HttpProtocol;
-import io.carbon.http.ProgressTimer;
-import io.carbon.http.Response;
+import io.carbon.http.StreamOutput;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 
 import java.util.function.Supplier;
 
 /**
- * One HTTP/2 stream (its own child channel), translated to and from its {@link Exchange}: HEADERS become the
- * request head, DATA frames the body (the child channel returns the bytes to flow control as it reads them),
- * and once END_STREAM arrived the route's response is written back on this stream. An extended CONNECT
- * (RFC 8441) answered with a tunnel keeps the stream open as the tunnel's byte stream. Per-stream state:
- * never shared.
- *
- * <p>A body over the route's limit gets a complete 413 response followed by RST_STREAM(NO_ERROR): the client
- * learns why (as on HTTP/1.1), and RFC 9113 §8.1 lets a server that answered early ask the client to stop
- * sending the rest "without error" that way, leaving the connection and its other streams alone. A body that
- * stops arriving for {@code header_timeout} is answered 408 the same way.
+ * The extended CONNECT stream (RFC 8441) on a stream channel of its own, which {@link Http2RequestStreams} hands
+ * to Netty's multiplexer because a tunnel installs its handlers into a pipeline: the request is the same
+ * {@link Http2RequestStream} as on any other stream (the stream channel returns DATA bytes to flow control as it
+ * reads them); once the tunnel opened, {@link Http2StreamTunnel} and the tunnel's handlers replace this one.
+ * Per-stream state: never shared.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
-
-    private enum State { HEAD, BODY, ANSWERING, REJECTED }
 
     private final Supplier<Exchanges> exchanges;
     private final HttpConfig config;
     private final boolean secure;
     private final boolean extendedConnect;
-
+    private final Http2RequestStreams connection;
     private ChannelHandlerContext ctx;
-    private State state = State.HEAD;
-    private Exchange exchange;
-    /** Set once a response is being written; told when the stream goes away. */
-    private Http2ResponseWriter writer;
-    /** The body must keep arriving: {@code header_timeout} between DATA frames, as on HTTP/1.1. */
-    private ProgressTimer bodyTimer;
+    private Http2RequestStream stream;
 
-    Http2StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean secure, boolean extendedConnect) {
+    Http2StreamHandler(Supplier<Exchanges> exchanges, HttpConfig config, boolean secure, boolean extendedConnect,
+                       Http2RequestStreams connection) {
         this.exchanges = exchanges;
         this.config = config;
         this.secure = secure;
         this.extendedConnect = extendedConnect;
+        this.connection = connection;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        stream = new Http2RequestStream(exchanges, config, secure, extendedConnect, StreamOutput.of(ctx),
+                ctx.channel(), ctx);
+        if (connection != null) {
+            connection.streamChannelOpened(ctx.channel());
+        }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof Http2HeadersFrame headers) {
-                onHeaders(headers);
+                stream.onHeaders(headers);
             } else if (msg instanceof Http2DataFrame data) {
-                onData(data);
-            } else if (msg instanceof Http2ResetFrame && writer != null) {
-                writer.peerGone();
+                stream.onData(data);
+            } else if (msg instanceof Http2ResetFrame) {
+                stream.onReset();
             }
         } finally {
             // DATA frames are released here; their bytes went back to flow control when the channel read them.
@@ -87,214 +66,30 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onHeaders(Http2HeadersFrame frame) {
-        if (state != State.HEAD) {
-            // Trailers (RFC 9113 §8.1): nothing in them matters to a static server; they end the request.
-            if (frame.isEndStream() && state == State.BODY) {
-                answer();
-            }
-            return;
-        }
-        FramedRequests.Parsed parsed = FramedRequests.parse(frame.headers(), HttpProtocol.HTTP_2,
-                ClientConnection.of(ctx.channel()), extendedConnect);
-        if (parsed.request() == null) {
-            // RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
-            state = State.REJECTED;
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
-            return;
-        }
-        exchange = exchanges.get().begin(parsed.request());
-        if (parsed.protocol() != null && frame.isEndStream()) {
-            // RFC 8441 §4: the stream must stay open for the tunnel; one that is already half-closed is useless.
-            state = State.ANSWERING;
-            send(Response.of(HttpResponseStatus.BAD_REQUEST), false);
-            return;
-        }
-        state = State.BODY;
-        if (parsed.protocol() != null) {
-            answer(); // the tunnel's bytes are not a body to wait for
-            return;
-        }
-        if (frame.isEndStream()) {
-            answer();
-            return;
-        }
-        HttpResponseStatus refusal = exchange.refusal();
-        if (refusal != null) {
-            reject(refusal);
-            return;
-        }
-        if (exchange.expectsContinue()) {
-            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(
-                    HttpResponseStatus.CONTINUE.codeAsText())));
-        }
-        awaitBody();
-    }
-
-    /**
-     * A stream whose body stops arriving would otherwise stay open for as long as the connection does, one of
-     * up to max_concurrent_streams per connection: like HTTP/1.1, the body must progress within
-     * {@code header_timeout}, else 408 (and RST_STREAM, so the client stops sending).
-     */
-    private void awaitBody() {
-        bodyTimer = new ProgressTimer(ctx.executor(), config.headerTimeout(), () -> {
-            if (state == State.BODY && ctx.channel().isActive()) {
-                reject(HttpResponseStatus.REQUEST_TIMEOUT);
-            }
-        });
-        bodyTimer.start();
-    }
-
-    private void stopBodyTimer() {
-        if (bodyTimer != null) {
-            bodyTimer.stop();
-        }
-    }
-
-    private void onData(Http2DataFrame frame) {
-        if (state != State.BODY) {
-            return;
-        }
-        if (!exchange.onBody(frame.content())) {
-            reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
-            if (frame.isEndStream()) {
-                state = State.ANSWERING;
-            }
-            return;
-        }
-        if (frame.isEndStream()) {
-            answer();
-        } else {
-            bodyTimer.progress();
-        }
-    }
-
-    private void answer() {
-        stopBodyTimer();
-        state = State.ANSWERING;
-        exchange.answer(ctx.executor(), response -> send(response, false));
-    }
-
-    /** Answers now, without reading the rest of the body, then asks the client to stop sending it. */
-    private void reject(HttpResponseStatus status) {
-        stopBodyTimer();
-        state = State.REJECTED;
-        send(Response.of(status), true);
-    }
-
-    private void send(Response response, boolean resetAfter) {
-        int status = response.status().code();
-        if (!ctx.channel().isActive()) {
-            // The client reset the stream or left while the route worked.
-            response.body().release();
-            exchange.completed(response, status, 0, ExchangeOutcome.Cut.CLIENT_GONE);
-            return;
-        }
-        if (HttpMethod.CONNECT.equals(exchange.request().method())
-                && exchange.request().connectProtocol() != null) {
-            if (response.tunnel() != null && response.status().codeClass() == HttpStatusClass.SUCCESS) {
-                openTunnel(response);
-                return;
-            }
-            // A refused tunnel: after the answer, RST_STREAM(NO_ERROR) closes the client's half too.
-            state = State.REJECTED;
-            resetAfter = true;
-        }
-        writer = new Http2ResponseWriter(ctx);
-        int code;
-        Future<?> written;
-        if (exchange.finisher().preparedAsIs(response)) {
-            // A cached file's 200: its fields as rendered once, with this second's standard ones.
-            code = 200;
-            written = writer.write(Http2ResponseWriter.preparedHeaders(response.prepared(),
-                    exchange.finisher().standardFields(secure)), response.body(), !exchange.request().isHead());
-        } else {
-            Response finished = exchange.finisher().finish(response, secure);
-            code = finished.status().code();
-            written = writer.write(finished.status(), finished.headers(), finished.body(), exchange.sendsBody(code));
-        }
-        boolean reset = resetAfter;
-        ExchangeOutcome.Cut cut = status == HttpResponseStatus.REQUEST_TIMEOUT.code() && reset
-                ? ExchangeOutcome.Cut.TIMEOUT : ExchangeOutcome.Cut.NONE;
-        written.addListener(f -> {
-            exchange.completed(response, code, writer.bodyBytes(), f.isSuccess() ? cut
-                    : ctx.channel().isActive() ? ExchangeOutcome.Cut.WRITE_FAILED : ExchangeOutcome.Cut.CLIENT_GONE);
-            if (f.isSuccess() && reset && state == State.REJECTED && ctx.channel().isActive()) {
-                // RFC 9113 §8.1: the response is complete; the unread rest of the request is not wanted.
-                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
-            }
-        });
-    }
-
-    /**
-     * RFC 8441 §5: the 2xx HEADERS without END_STREAM, and from then on the stream's DATA frames carry the
-     * tunnel's bytes (a WebSocket's frames) both ways.
-     */
-    private void openTunnel(Response response) {
-        response.body().release();
-        Response finished = exchange.finisher().finish(new Response(response.status(), response.headers(),
-                Body.EMPTY), secure);
-        // RFC 9110 §8.6: no Content-Length in a 2xx answer to CONNECT (the finisher adds one for empty bodies).
-        finished.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-        // The tunnel opens before the 2xx leaves (see Http1ConnectionHandler.openTunnel); its handlers go behind
-        // this one, which the HEADERS, written from here, do not pass.
-        ctx.pipeline().addLast("h2-tunnel", new Http2StreamTunnel(response.tunnel().closeWait().toNanos()));
-        response.tunnel().open(ctx.pipeline());
-        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
-                Http2ResponseWriter.responseHeaders(finished.status(), finished.headers()), false));
-        exchange.completed(response, finished.status().code(), 0, ExchangeOutcome.Cut.TUNNEL);
-        ctx.pipeline().remove(this);
-    }
-
-    private void abort(Throwable cause) {
-        if (writer != null) {
-            writer.abort(cause);
-        }
-    }
-
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (writer != null && ctx.channel().isWritable()) {
-            writer.pump();
+        if (ctx.channel().isWritable()) {
+            stream.onWritable();
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        stopBodyTimer();
-        if (writer != null) {
-            writer.peerGone(); // usually nothing is being sent any more
-        }
-        if (exchange != null && state == State.BODY) {
-            // Reset or gone while the body was arriving: the client closed the request (nginx's 499).
-            exchange.completed(ExchangeOutcome.CLIENT_CLOSED_REQUEST, ExchangeOutcome.Cut.CLIENT_GONE);
-        }
+        stream.closed();
         ctx.fireChannelInactive();
     }
 
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        abort(cause);
-        Http2Exception.StreamException streamError = streamError(cause);
-        if (streamError != null && ctx.channel().isActive()) {
-            // A stream error on an open stream (content-length mismatch, flow-control overflow, missing
-            // pseudo-headers) reaches us instead of being answered by the codec; the multiplexer closes this
-            // channel right after, which would send RST_STREAM(CANCEL). RFC 9113 §5.4.2 wants the real code.
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(streamError.error()));
+        Http2Exception.StreamException streamError = Http2RequestStreams.streamError(cause);
+        if (streamError != null) {
+            // The multiplexer closes this channel right after, which would send RST_STREAM(CANCEL).
+            stream.onStreamError(streamError.error());
             return;
         }
+        stream.onReset();
         ctx.close();
-    }
-
-    private static Http2Exception.StreamException streamError(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof Http2Exception.StreamException streamError) {
-                return streamError;
-            }
-        }
-        return null;
     }
 
     /** The stream this handler serves, for diagnostics. */

@@ -3,6 +3,7 @@ package io.carbon.http3;
 import io.carbon.http.Body;
 import io.carbon.http.FramedResponseHeaders;
 import io.carbon.http.PreparedHeaders;
+import io.carbon.http.StreamOutput;
 import io.carbon.http.StreamResponseWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -24,7 +25,7 @@ import io.netty.util.concurrent.Future;
 final class Http3ResponseWriter extends StreamResponseWriter<Http3Headers> {
 
     Http3ResponseWriter(ChannelHandlerContext ctx) {
-        super(ctx);
+        super(StreamOutput.of(ctx));
     }
 
     /** See {@link StreamResponseWriter#write}. */

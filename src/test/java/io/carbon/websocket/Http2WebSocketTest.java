@@ -201,6 +201,73 @@ class Http2WebSocketTest {
         }
     }
 
+    /**
+     * A tunnel has a stream channel of its own while ordinary requests on the same connection are answered on the
+     * connection's pipeline: both go on side by side, in either order, and a large file next to the WebSocket
+     * makes the connection's writability change while both are open.
+     */
+    @Test
+    void aWebSocketAndOrdinaryRequestsShareOneConnection() throws Exception {
+        byte[] large = new byte[300_000];
+        new Random(5).nextBytes(large);
+        Files.write(temp.resolve("www").resolve("side.bin"), large);
+        Files.writeString(temp.resolve("www").resolve("side.txt"), "beside a websocket\n");
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, new DefaultHttp2Headers().method("GET").scheme("http").path("/side.txt")
+                    .authority("127.0.0.1"), true);
+            h2.headers(3, StreamSocket.connect("/ws"), false);
+            h2.headers(5, new DefaultHttp2Headers().method("GET").scheme("http").path("/side.bin")
+                    .authority("127.0.0.1"), true);
+            StreamSocket ws = new StreamSocket(h2, 3);
+            ws.send(TEXT, "next to files".getBytes(StandardCharsets.UTF_8));
+            Map<Integer, ByteArrayOutputStream> bodies = new java.util.HashMap<>();
+            Map<Integer, String> statuses = new java.util.HashMap<>();
+            java.util.Set<Integer> open = new java.util.HashSet<>(java.util.Set.of(1, 5));
+            String echoed = null;
+            while (!open.isEmpty() || echoed == null) {
+                RawH2.Frame frame = h2.next();
+                assertThat(frame).as("the connection stays open").isNotNull();
+                assertThat(frame.type() == RawH2.RST_STREAM).as("no stream is reset: " + frame).isFalse();
+                if (frame.stream() == 3) {
+                    if (frame.type() == RawH2.HEADERS) {
+                        assertThat(frame.headers().status().toString()).isEqualTo("200");
+                        assertThat(frame.endStream()).isFalse();
+                    }
+                    ws.accept(frame);
+                    if (!ws.frames.isEmpty()) {
+                        echoed = ws.frames.poll().text();
+                    }
+                    continue;
+                }
+                if (frame.type() == RawH2.HEADERS) {
+                    statuses.put(frame.stream(), frame.headers().status().toString());
+                } else if (frame.type() == RawH2.DATA) {
+                    bodies.computeIfAbsent(frame.stream(), s -> new ByteArrayOutputStream())
+                            .writeBytes(frame.payload());
+                }
+                if ((frame.type() == RawH2.HEADERS || frame.type() == RawH2.DATA) && frame.endStream()) {
+                    open.remove(frame.stream());
+                }
+            }
+            assertThat(echoed).isEqualTo("next to files");
+            assertThat(statuses).containsEntry(1, "200").containsEntry(5, "200");
+            assertThat(bodies.get(1).toString(StandardCharsets.UTF_8)).isEqualTo("beside a websocket\n");
+            assertThat(bodies.get(5).toByteArray()).isEqualTo(large);
+
+            // An ordinary stream after the tunnel opened, then the tunnel again, then a clean close.
+            h2.headers(7, new DefaultHttp2Headers().method("GET").scheme("http").path("/side.txt")
+                    .authority("127.0.0.1"), true);
+            RawH2.Response seven = h2.response(7);
+            assertThat(seven.status()).isEqualTo(200);
+            ws.send(TEXT, "again".getBytes(StandardCharsets.UTF_8));
+            assertThat(ws.read().text()).isEqualTo("again");
+            ws.send(CLOSE, new byte[] {0x03, (byte) 0xE8});
+            assertThat(ws.read().opcode()).isEqualTo(CLOSE);
+            ws.awaitServerEnd();
+            assertThat(ws.serverEnded).isTrue();
+        }
+    }
+
     @Test
     void manyWebSocketsShareOneConnection() throws Exception {
         try (RawH2 h2 = connect()) {
