@@ -42,7 +42,9 @@
 #   WRITE_DOCS [1]        0 = only print the table, leave docs/benchmarks.md alone
 #   CARBON_EXTRA          extra "key = value" lines for Carbon's config; a key given here replaces the
 #                         script's own value, e.g. CARBON_EXTRA=$'cache_max_bytes = 0\nenable_compression = false'
-#   CARBON_JAVA_OPTS [the flags of carbon.service's ExecStart]   JVM options
+#   CARBON_JAVA_OPTS [the flags of carbon.service's ExecStart]   JVM options; a -XX:SharedArchiveFile in them is
+#                         pointed at a class-data archive this run writes for its copy of the jar (--cds-training)
+#   CARBON_ENV [carbon.service's Environment= lines]   NAME=value words for Carbon's environment
 #   NGINX_CONF [../shared/bench/nginx-reference.conf], H2O_CONF [../shared/bench/h2o-reference.conf],
 #   CADDY_CONF [../shared/bench/Caddyfile-reference]   used as they are; only their @PLACEHOLDERS@ are filled in
 #   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
@@ -69,9 +71,11 @@ H3_CONNECTIONS=${H3_CONNECTIONS:-$CONNECTIONS}
 H3_STREAMS=${H3_STREAMS:-10}
 H3_WARMUP=${H3_WARMUP:-5s}
 CARBON_EXTRA=${CARBON_EXTRA:-}
-# The JVM flags of the systemd unit, so the figures are those of an installed Carbon.
+# The JVM flags and environment of the systemd unit, so the figures are those of an installed Carbon; its
+# class-data archive is made for the copy of the jar this run starts (see below), at the unit's path's place.
 service_opts=$(sed -n 's/^ExecStart=[^ ]*java \(.*\) -jar .*/\1/p' carbon.service 2>/dev/null || true)
-CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:-${service_opts:--XX:+UseParallelGC}}
+CARBON_JAVA_OPTS=${CARBON_JAVA_OPTS:-${service_opts:--XX:+UseSerialGC}}
+CARBON_ENV=${CARBON_ENV-$(sed -n 's/^Environment=\(.*\)/\1/p' carbon.service 2>/dev/null | tr '\n' ' ')}
 NGINX_CONF=${NGINX_CONF:-../shared/bench/nginx-reference.conf}
 H2O_CONF=${H2O_CONF:-../shared/bench/h2o-reference.conf}
 CADDY_CONF=${CADDY_CONF:-../shared/bench/Caddyfile-reference}
@@ -347,7 +351,8 @@ CONF
 # Carbon reads PORT, SERVER_NAME, ... and every CARBON_<KEY> from its environment, and they win over the file
 # (CARBON_EXTRA itself would be read as a key "extra"): it runs with a clean environment, so the config file
 # above is all there is.
-carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=${LANG:-C.UTF-8}" java)
+# shellcheck disable=SC2206 # CARBON_ENV is a list of NAME=value words
+carbon=(env -i "PATH=$PATH" "HOME=${HOME:-/}" "LANG=${LANG:-C.UTF-8}" $CARBON_ENV java)
 if ! timeout 60 "${carbon[@]}" -jar "$work/carbon.jar" --config "$work/carbon.conf" --check >"$work/check.out" 2>&1; then
   die "Carbon refused its config $work/carbon.conf: $(grep -v '^  ' "$work/check.out" | tail -n 5)"
 fi
@@ -357,6 +362,14 @@ if grep -q 'warning' "$work/check.out"; then
 fi
 timeout 60 "${carbon[@]}" -jar "$work/carbon.jar" --config "$work/carbon.conf" --gen-cert >/dev/null \
   || die "Carbon could not write a certificate to $work"
+
+# The class-data archive, as the unit's ExecStartPre (or the Docker build) writes it, before any timing.
+if [[ " $CARBON_JAVA_OPTS " == *" -XX:SharedArchiveFile="* ]]; then
+  CARBON_JAVA_OPTS=$(sed "s#-XX:SharedArchiveFile=[^ ]*#-XX:SharedArchiveFile=$work/carbon.jsa#" <<<"$CARBON_JAVA_OPTS")
+  timeout 120 "${carbon[@]}" -XX:ArchiveClassesAtExit="$work/carbon.jsa" -Xlog:cds=error -jar "$work/carbon.jar" \
+    --cds-training >"$work/log/cds-training.out" 2>&1 \
+    || warn "Carbon's class-data archive could not be written (it starts without it): $(tail -n 3 "$work/log/cds-training.out")"
+fi
 
 fill() { # template output: the reference config with its @PLACEHOLDERS@ filled in for server $3
   local port tls
@@ -793,9 +806,10 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 os=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null || true)
 declare -A version
-version[nginx]=$( [ $use_nginx = 1 ] && first_line nginx -v | sed 's#.*: ##')
-version[h2o]=$( [ $use_h2o = 1 ] && first_line h2o --version | sed 's/ version / /')
-version[caddy]=$( [ $use_caddy = 1 ] && echo "Caddy $(first_line caddy version | cut -d' ' -f1)")
+version[nginx]='' version[h2o]='' version[caddy]=''
+[ $use_nginx = 1 ] && version[nginx]=$(first_line nginx -v | sed 's#.*: ##')
+[ $use_h2o = 1 ] && version[h2o]=$(first_line h2o --version | sed 's/ version / /')
+[ $use_caddy = 1 ] && version[caddy]="Caddy $(first_line caddy version | cut -d' ' -f1)"
 peer_names=""
 for s in $servers; do [ "$s" = carbon ] || peer_names+="${peer_names:+, }${version[$s]}"; done
 
@@ -805,7 +819,7 @@ report=$work/report.md
   echo "### $(date -u '+%Y-%m-%d') — ${carbon_version%% (*} against $peer_names"
   echo
   echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, $ram RAM; ${os:-unknown OS}, kernel $(uname -r) ($(uname -m)); load average before the run: $load_before"
-  echo "- Java: $(first_line java -version), options \`$CARBON_JAVA_OPTS\`"
+  echo "- Java: $(first_line java -version), options \`$CARBON_JAVA_OPTS\`$( [ -n "$CARBON_ENV" ] && echo ", environment \`$CARBON_ENV\`")"
   extra_note=""
   [ -z "$CARBON_EXTRA" ] || extra_note=", CARBON_EXTRA: \`$(printf '%s' "$CARBON_EXTRA" | tr '\n' ';')\`"
   echo "- Carbon: $carbon_version, commit $commit; access log on$( [ $use_h3 = 1 ] && echo ", \`enable_http3 = true\`")$extra_note"
@@ -822,7 +836,7 @@ report=$work/report.md
   echo
   echo "- Load rows in requests/s. \"—\": the row does not compare that server (nginx's reference config has no h2c port; Debian's nginx and h2o have no HTTP/3). A coding in brackets: that server answered with it instead of the one asked for, so it did other work and is not the best peer."
   echo "- Bodies of the 100 KB html page (102400 bytes) as served, in KB: $(for s in $servers; do printf '%s gzip %s, br %s; ' "$(label "$s")" "$(kb "${size_of[$s,/100k.html,gzip]}")" "$(kb "${size_of[$s,/100k.html,br]}") (${coding[$s,/100k.html,br]})"; done)the .br sidecar $(kb "$static_br_size") (brotli -q 11)."
-  echo "- RSS: resident memory after the last load row (nginx and h2o: all their processes added up). Start to first response: from launching the server to its first 200 for /1k.html over HTTP/1.1, polled every 5 ms, each server started alone (Carbon: \`java $CARBON_JAVA_OPTS -jar carbon.jar\`)."
+  echo "- RSS: resident memory after the last load row (nginx and h2o: all their processes added up). Start to first response: from launching the server to its first 200 for /1k.html over HTTP/1.1, polled every 5 ms, each server started alone (Carbon: \`${CARBON_ENV:+$CARBON_ENV}java $CARBON_JAVA_OPTS -jar carbon.jar\`, its class-data archive written beforehand by \`--cds-training\` as the unit does)."
   echo
   echo "<details><summary>MB/s read by the tool (headers included; HTTP/3: bodies only) and p99 latency in ms (h2load: the mean time for request, which is all it reports)</summary>"
   echo

@@ -97,8 +97,14 @@ class DockerImageTest {
         int containerJar = container.indexOf("-jar");
         int serviceJar = serviceArgs.indexOf("-jar");
         assertThat(containerJar).as("java arguments %s", container).isPositive();
-        assertThat(container.subList(0, containerJar)).as("JVM flags: Dockerfile JAVA_OPTS against carbon.service")
-                .isEqualTo(serviceArgs.subList(0, serviceJar));
+        // The same flags; only the class-data archive is where each installation can write it.
+        assertThat(withoutArchive(container.subList(0, containerJar)))
+                .as("JVM flags: Dockerfile JAVA_OPTS against carbon.service")
+                .isEqualTo(withoutArchive(serviceArgs.subList(0, serviceJar)));
+        assertThat(container).contains("-XX:SharedArchiveFile=/app/carbon.jsa");
+        assertThat(serviceArgs).contains("-XX:SharedArchiveFile=/var/cache/carbon/carbon.jsa");
+        assertThat(dockerfile.env).containsEntry("MALLOC_ARENA_MAX", "2");
+        assertThat(Files.readString(ROOT.resolve("carbon.service"))).contains("\nEnvironment=MALLOC_ARENA_MAX=2\n");
         assertThat(container.get(containerJar + 1)).isEqualTo("/app/carbon.jar");
         // The same program arguments, with the config where each installation keeps it.
         assertThat(container.subList(containerJar + 2, container.size()))
@@ -106,6 +112,24 @@ class DockerImageTest {
         assertThat(serviceArgs.subList(serviceJar + 2, serviceArgs.size()))
                 .containsExactly("--config", "/opt/carbon/server.conf");
         assertThat(dockerfile.copies).contains("/app/carbon.jar", "/app/server.conf", "/app/www/");
+    }
+
+    @Test
+    void theClassDataArchiveTheJvmMapsIsTheOneTheTrainingWrites() throws Exception {
+        // The image writes it once, at build time, from the jar it ships.
+        assertThat(dockerfile.runs).anySatisfy(run -> assertThat(run)
+                .contains("-XX:ArchiveClassesAtExit=/app/carbon.jsa")
+                .contains("-jar /app/carbon.jar --cds-training"));
+        // The unit writes it before the start when it is missing or older than the jar or the JVM.
+        String unit = Files.readString(ROOT.resolve("carbon.service"));
+        assertThat(unit).contains("CacheDirectory=carbon")
+                .contains("jsa=/var/cache/carbon/carbon.jsa;")
+                .contains("-XX:ArchiveClassesAtExit=\"$$jsa\"")
+                .contains("-jar /opt/carbon/carbon.jar --cds-training");
+    }
+
+    private static List<String> withoutArchive(List<String> flags) {
+        return flags.stream().filter(flag -> !flag.startsWith("-XX:SharedArchiveFile=")).toList();
     }
 
     @Test
@@ -260,6 +284,7 @@ class DockerImageTest {
         final List<String> volumes = new ArrayList<>();
         final List<String> exposed = new ArrayList<>();
         final List<String> copies = new ArrayList<>();
+        final List<String> runs = new ArrayList<>();
         List<String> entrypoint = List.of();
         List<String> cmd = List.of();
         List<String> healthcheck = List.of();
@@ -324,8 +349,9 @@ class DockerImageTest {
                     assertThat(at).as("HEALTHCHECK in exec form").isNotNegative();
                     healthcheck = Json.stringArray(args.substring(at + 4));
                 }
+                case "RUN" -> runs.add(args);
                 default -> {
-                    // RUN, LABEL, ARG, ...: not part of what this test checks.
+                    // LABEL, ARG, ...: not part of what this test checks.
                 }
             }
         }

@@ -45,6 +45,17 @@ class MainTest {
         assertThat(out()).startsWith("Carbon ").contains("Netty 4.2");
     }
 
+    @Test
+    void cdsTrainingStartsAnswersAndStopsOnItsOwnPorts() {
+        // Under java -XX:ArchiveClassesAtExit this is what writes the class-data archive: it must load what a
+        // real start loads (TLS, HTTP/3, h2c) and leave nothing running, whatever server.conf says.
+        assertThat(run(Map.of("PORT", "1"), "--cds-training")).as(err()).isZero();
+        assertThat(out()).contains("answered HTTP/1.1, HTTPS and h2c, and stopped");
+        out.reset();
+        assertThat(run(Map.of(), "--help")).isZero();
+        assertThat(out()).contains("--cds-training");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--bogus", "--config", "-x"})
     void badUsageExitsTwo(String arg) {

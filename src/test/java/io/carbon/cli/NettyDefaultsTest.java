@@ -23,6 +23,13 @@ class NettyDefaultsTest {
     }
 
     @Test
+    void nettyDoesNotLoadFlightRecorder() {
+        Properties properties = new Properties();
+        NettyDefaults.apply(properties);
+        assertThat(properties.getProperty(NettyDefaults.JFR)).isEqualTo("false");
+    }
+
+    @Test
     void aSettingGivenOnTheCommandLineWins() {
         Properties properties = new Properties();
         properties.setProperty(NettyDefaults.LOW_MEMORY_ALLOCATOR, "true");
