@@ -112,6 +112,7 @@ public final class CarbonServer {
      */
     public void start() throws IOException {
         NetworkConfig network = config.network();
+        NativeLibraries.preload(network.useHttps(), network.useHttps() && config.http3().enabled());
         int threads = network.maxThreads();
         // With a listener per worker (SO_REUSEPORT) the workers accept themselves: no acceptor thread.
         acceptor = transport.reusePort() ? null : transport.newGroup(1, "carbon-accept");
@@ -140,9 +141,6 @@ public final class CarbonServer {
                 urls.add("https://" + hostPort((InetSocketAddress) secure.localAddress()));
                 log.info("listening on https://" + hostPort((InetSocketAddress) secure.localAddress())
                         + (http2 ? " (HTTP/2, HTTP/1.1; TLS)" : " (HTTP/1.1; TLS)"));
-                if (config.http3().enabled()) {
-                    startHttp3();
-                }
             }
             boolean redirect = config.tls().redirectToHttps();
             Channel plain = bind(PLAIN, network.port(),
@@ -152,6 +150,11 @@ public final class CarbonServer {
             log.info("listening on http://" + hostPort((InetSocketAddress) plain.localAddress())
                     + (redirect ? " (redirects to HTTPS)" : h2c ? " (HTTP/1.1, h2c)" : " (HTTP/1.1)"));
             startAdmin();
+            // Last: QUIC is the slowest to start (its native library, a socket per worker), and a failure there
+            // is only logged; TCP already answers meanwhile.
+            if (network.useHttps() && config.http3().enabled()) {
+                startHttp3();
+            }
         } catch (IOException | TlsException | RuntimeException e) {
             shutdownNow();
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
