@@ -3,6 +3,7 @@ package io.carbon.tls;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -17,6 +18,10 @@ import java.security.cert.X509Certificate;
  * that is about a quarter of a second per context, twice at start (TCP and QUIC), for a store that never leaves
  * memory. A JKS store seals its keys with a cheap key protector, and nothing else differs: the key manager reads
  * the key back out once, at {@code init}.
+ *
+ * <p>Trust is the other half of a context: a server that asks for no client certificate never uses it, but Netty
+ * given none builds the JDK's default trust manager, which parses the ~140 certificates of the JDK's cacerts at
+ * every context build (about 25 ms in a cold JVM). {@link #trustNobody} is the same machinery with no anchors.
  */
 final class KeyManagers {
 
@@ -35,6 +40,19 @@ final class KeyManagers {
     /** For the JDK's engine and for the QUIC codec (which asks its key manager during each handshake itself). */
     static KeyManagerFactory forJdk(PrivateKey key, X509Certificate[] chain) {
         return init(jdkFactory(), key, chain);
+    }
+
+    /** Trust managers with no trust anchors: Carbon asks no client for a certificate, so nothing is verified. */
+    static TrustManagerFactory trustNobody() {
+        try {
+            KeyStore empty = KeyStore.getInstance("JKS");
+            empty.load(null, null);
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(empty);
+            return factory;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("the JDK cannot make an empty trust store", e);
+        }
     }
 
     private static KeyManagerFactory jdkFactory() {

@@ -129,6 +129,7 @@ public final class TlsContexts {
                     // OPENSSL, not OPENSSL_REFCNT: the context is freed by the GC once no engine uses it, so a
                     // reload can simply drop the old one (see ReloadableSslContext).
                     .sslProvider(provider)
+                    .trustManager(KeyManagers.trustNobody())
                     .protocols(TLS_1_3, TLS_1_2)
                     .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                     // NO_ADVERTISE + ACCEPT: a client without ALPN, or with only protocols we do not speak,
