@@ -47,6 +47,7 @@
 #   CARBON_ENV [carbon.service's Environment= lines]   NAME=value words for Carbon's environment
 #   NGINX_CONF [../shared/bench/nginx-reference.conf], H2O_CONF [../shared/bench/h2o-reference.conf],
 #   CADDY_CONF [../shared/bench/Caddyfile-reference]   used as they are; only their @PLACEHOLDERS@ are filled in
+#   INSTALL [1]           as root with apt-get, install missing tools and peers (0 = stop and name them)
 #   KEEP_WORK [0]         1 = keep the temporary folder (files, configs, logs, raw tool output); it is also
 #                         kept after a failure or a warning
 #   CARBON_JAR [target/carbon.jar]   the jar to run; the script runs a copy of it, so a build may replace
@@ -165,7 +166,10 @@ WRITE_DOCS=${WRITE_DOCS:-$all_rows}
 AB_REQUESTS=${AB_REQUESTS:-$((run_secs * 100000))}
 AB_CONCURRENCY=${AB_CONCURRENCY:-$CONNECTIONS}
 
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is missing: apt-get install -y $2"; }
+# Tools and peers from Debian's packages: as root with apt-get, what is missing is installed (INSTALL=0: never);
+# otherwise the script stops and names the packages.
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need java openjdk-17-jre-headless
 need wrk wrk
 need h2load nghttp2-client
@@ -178,16 +182,32 @@ need ss iproute2
 [ $use_nginx = 1 ] && need nginx nginx
 [ $use_h2o = 1 ] && need h2o h2o
 [ $use_caddy = 1 ] && need caddy caddy
-CARBON_JAR=${CARBON_JAR:-target/carbon.jar}
-[ -f "$CARBON_JAR" ] || die "$CARBON_JAR is missing: build it first (mvn -B -q package -DskipTests)"
-if [ $use_nginx = 1 ]; then
-  [ -f "$NGINX_CONF" ] || die "nginx config $NGINX_CONF not found (set NGINX_CONF)"
+if [ $use_nginx = 1 ] && [ -f "$NGINX_CONF" ]; then
   # The reference config loads Debian's Brotli modules (compressing per request, as nginx does for gzip).
   for module in $(sed -n 's/^[[:space:]]*load_module[[:space:]]*\([^;]*\);.*/\1/p' "$NGINX_CONF"); do
-    [ -f "$module" ] || die "nginx module $module is missing (loaded by $NGINX_CONF):" \
-      "apt-get install -y libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static"
+    [ -f "$module" ] || missing+=(libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static)
   done
 fi
+if [ ${#missing[@]} -gt 0 ]; then
+  # shellcheck disable=SC2207 # package names have no blanks
+  missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+  if [ "${INSTALL:-1}" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >/dev/null 2>&1 \
+      || die "apt-get could not install ${missing[*]}"
+    # Debian starts the nginx, h2o and caddy services it installs; they would share the CPU with the run.
+    for service in nginx h2o caddy; do
+      command -v systemctl >/dev/null && systemctl stop "$service" >/dev/null 2>&1 || true
+      command -v service >/dev/null && service "$service" stop >/dev/null 2>&1 || true
+    done
+  else
+    die "missing: apt-get install -y ${missing[*]}"
+  fi
+fi
+CARBON_JAR=${CARBON_JAR:-target/carbon.jar}
+[ -f "$CARBON_JAR" ] || die "$CARBON_JAR is missing: build it first (mvn -B -q package -DskipTests)"
+[ $use_nginx = 1 ] && { [ -f "$NGINX_CONF" ] || die "nginx config $NGINX_CONF not found (set NGINX_CONF)"; }
 [ $use_h2o = 1 ] && { [ -f "$H2O_CONF" ] || die "h2o config $H2O_CONF not found (set H2O_CONF)"; }
 [ $use_caddy = 1 ] && { [ -f "$CADDY_CONF" ] || die "Caddy config $CADDY_CONF not found (set CADDY_CONF)"; }
 [ $use_h3 = 1 ] && { [ -f bench/H3Load.java ] || die "bench/H3Load.java is missing (the HTTP/3 load client)"; }
