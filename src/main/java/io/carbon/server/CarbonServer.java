@@ -112,7 +112,7 @@ public final class CarbonServer {
      */
     public void start() throws IOException {
         NetworkConfig network = config.network();
-        NativeLibraries.preload(network.useHttps(), network.useHttps() && config.http3().enabled());
+        StartupPreload.start(network.useHttps(), network.useHttps() && config.http3().enabled());
         int threads = network.maxThreads();
         // With a listener per worker (SO_REUSEPORT) the workers accept themselves: no acceptor thread.
         acceptor = transport.reusePort() ? null : transport.newGroup(1, "carbon-accept");

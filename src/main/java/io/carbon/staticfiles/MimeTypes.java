@@ -16,8 +16,9 @@ import java.util.Set;
  * Chooses the {@code Content-Type} of a file: by file name first (Apache Tika's glob table plus a few web
  * overrides), then, for names Tika does not know, by the first bytes of the content.
  *
- * <p>Tika's registry costs 130–320 ms to load, so it is loaded lazily on first use, which happens on the
- * blocking pool (never on an event loop). Name lookups are cached per extension in a small LRU map so the
+ * <p>Tika's registry costs 130–320 ms to load: the server starts loading it on a thread of its own as it starts
+ * ({@link #loadRegistry}), so it is usually there by the first request; otherwise the first use waits for it,
+ * which happens on the blocking pool (never on an event loop). Name lookups are cached per extension in a small LRU map so the
  * cache cannot grow without bound however many distinct extensions clients ask for. Content-sniffed types
  * depend on the bytes, so they are cached per file version (its ETag: size, mtime, inode) in a second bounded
  * map: sniffing costs about half a millisecond, far too much to pay on every request for the same file.
@@ -173,6 +174,11 @@ public final class MimeTypes {
         synchronized (lock) {
             return byName.size();
         }
+    }
+
+    /** Loads Tika's registry (one per JVM, shared by every instance) ahead of the first request that needs it. */
+    public static void loadRegistry() {
+        org.apache.tika.mime.MimeTypes.getDefaultMimeTypes();
     }
 
     private org.apache.tika.mime.MimeTypes tika() {
