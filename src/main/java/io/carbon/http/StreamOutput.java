@@ -9,8 +9,8 @@ import io.netty.util.concurrent.EventExecutor;
  * Where the frames of one request stream's response go: an HTTP/3 stream channel (a real QUIC stream with its own
  * pipeline, {@link #of(ChannelHandlerContext)}), or an HTTP/2 stream that is only an id on its connection's
  * pipeline (the HTTP/2 branch stamps each frame with its stream and asks the peer's flow control whether the
- * stream can take more). {@link StreamResponseWriter} and {@link BodyPump} write through it, so the response
- * logic exists once for both. Event loop only.
+ * stream can take more). {@link FramedRequestStream}, {@link StreamResponseWriter} and {@link BodyPump} write
+ * through it, so the request-stream and response logic exists once for both. Event loop only.
  */
 public interface StreamOutput {
 

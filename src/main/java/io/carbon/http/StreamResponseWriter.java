@@ -2,6 +2,8 @@ package io.carbon.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.Future;
 
 /**
@@ -9,8 +11,8 @@ import io.netty.util.concurrent.Future;
  * stream's writability (which follows the peer's flow control and our outbound buffer), so a 1 GiB file never
  * sits in memory. Files are read in chunks on the blocking pool by {@link BodyPump}, never as a
  * {@code FileRegion} (the framing needs the bytes). Counts the body bytes that really left and releases every part
- * of the body on every path. A branch supplies its frames, how its stream ends and its {@link StreamOutput}. One
- * per response.
+ * of the body on every path. A branch supplies its header blocks, its frames, how its stream ends and its
+ * {@link StreamOutput}; {@link FramedRequestStream} drives it. One per response.
  *
  * @param <H> the branch's header block
  */
@@ -25,6 +27,12 @@ public abstract class StreamResponseWriter<H> {
     protected StreamResponseWriter(StreamOutput out) {
         this.out = out;
     }
+
+    /** RFC 9113 §8.2, RFC 9114 §4.2: lowercase names, no connection-specific fields, {@code :status} first. */
+    protected abstract H responseHead(HttpResponseStatus status, HttpHeaders headers);
+
+    /** A 200 header block from prepared fields (a cached file's, then the standard ones of this second). */
+    protected abstract H preparedHead(PreparedHeaders fields, PreparedHeaders standard);
 
     /** A HEADERS frame; {@code endStream} when no DATA follows. */
     protected abstract Object headersFrame(H head, boolean endStream);
@@ -46,6 +54,24 @@ public abstract class StreamResponseWriter<H> {
             return wholeWrite.isSuccess() ? wholeLength : 0;
         }
         return pump == null ? 0 : pump.bytes();
+    }
+
+    /** See {@link #write(Object, Body, boolean)}. */
+    public Future<?> write(HttpResponseStatus status, HttpHeaders headers, Body body, boolean withBody) {
+        return write(responseHead(status, headers), body, withBody);
+    }
+
+    /** A cached file's 200 with its prepared fields: see {@link #write(Object, Body, boolean)}. */
+    public Future<?> writePrepared(PreparedHeaders fields, PreparedHeaders standard, Body body, boolean withBody) {
+        return write(preparedHead(fields, standard), body, withBody);
+    }
+
+    /**
+     * A head after which the stream stays open: an interim response (100 Continue), or a tunnel's 2xx to an
+     * extended CONNECT (RFC 8441 §5, RFC 9220 §3). No END_STREAM, no FIN, and nothing else is written here.
+     */
+    public ChannelFuture writeHead(HttpResponseStatus status, HttpHeaders headers) {
+        return out.writeAndFlush(headersFrame(responseHead(status, headers), false));
     }
 
     /**

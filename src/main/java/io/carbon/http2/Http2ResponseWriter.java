@@ -1,6 +1,5 @@
 package io.carbon.http2;
 
-import io.carbon.http.Body;
 import io.carbon.http.FramedResponseHeaders;
 import io.carbon.http.PreparedHeaders;
 import io.carbon.http.StreamOutput;
@@ -12,7 +11,6 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.concurrent.Future;
 
 /**
  * A response on an HTTP/2 stream (written on the connection, or on a tunnel's stream channel): END_STREAM on the
@@ -25,11 +23,6 @@ final class Http2ResponseWriter extends StreamResponseWriter<Http2Headers> {
         super(out);
     }
 
-    /** See {@link StreamResponseWriter#write}. */
-    Future<?> write(HttpResponseStatus status, HttpHeaders headers, Body body, boolean withBody) {
-        return write(responseHeaders(status, headers), body, withBody);
-    }
-
     @Override
     protected Object headersFrame(Http2Headers head, boolean endStream) {
         return new DefaultHttp2HeadersFrame(head, endStream);
@@ -40,14 +33,14 @@ final class Http2ResponseWriter extends StreamResponseWriter<Http2Headers> {
         return new DefaultHttp2DataFrame(data, endStream);
     }
 
-    /** A 200 header block from prepared fields (a cached file's, then the standard ones of this second). */
-    static Http2Headers preparedHeaders(PreparedHeaders fields, PreparedHeaders standard) {
+    @Override
+    protected Http2Headers preparedHead(PreparedHeaders fields, PreparedHeaders standard) {
         return FramedResponseHeaders.prepared(new DefaultHttp2Headers(false, fields.size() + standard.size() + 1),
                 fields, standard);
     }
 
-    /** RFC 9113 §8.2: lowercase names, no connection-specific fields, {@code :status} first. */
-    static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
+    @Override
+    protected Http2Headers responseHead(HttpResponseStatus status, HttpHeaders headers) {
         return FramedResponseHeaders.of(new DefaultHttp2Headers(false, headers.size() + 1), status, headers);
     }
 }
