@@ -1,22 +1,32 @@
 package io.carbon.server;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+
+import jdk.net.ExtendedSocketOptions;
 
 import java.util.function.Supplier;
 
@@ -28,6 +38,9 @@ enum Transport {
     EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollDatagramChannel.class),
     IO_URING("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringDatagramChannel.class),
     NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioDatagramChannel.class);
+
+    /** TCP_QUICKACK through Java NIO (jdk.net, Linux). */
+    private static final ChannelOption<Boolean> NIO_QUICK_ACK = NioChannelOption.of(ExtendedSocketOptions.TCP_QUICKACK);
 
     private final String label;
     private final Supplier<IoHandlerFactory> handlerFactory;
@@ -82,5 +95,26 @@ enum Transport {
 
     String label() {
         return label;
+    }
+
+    /**
+     * Sends at once the ACK the kernel is holding back for what was just read (TCP_QUICKACK, Linux: it leaves
+     * delayed-ACK mode and pushes an ACK that is due), on a connection of any transport. False where the socket
+     * cannot (then nothing changed), or when the connection is already gone.
+     */
+    static boolean quickAck(Channel channel) {
+        ChannelOption<Boolean> option = channel instanceof EpollSocketChannel ? EpollChannelOption.TCP_QUICKACK
+                : channel instanceof IoUringSocketChannel ? IoUringChannelOption.TCP_QUICKACK
+                : channel instanceof NioSocketChannel ? NIO_QUICK_ACK
+                : null;
+        if (option == null || !channel.isActive()) {
+            return false;
+        }
+        try {
+            return channel.config().setOption(option, true);
+        } catch (RuntimeException e) {
+            // The socket closed under us, or this platform has no such option: nothing to do either way.
+            return false;
+        }
     }
 }
