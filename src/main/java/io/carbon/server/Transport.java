@@ -39,9 +39,6 @@ enum Transport {
     IO_URING("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringDatagramChannel.class),
     NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioDatagramChannel.class);
 
-    /** TCP_QUICKACK through Java NIO (jdk.net, Linux). */
-    private static final ChannelOption<Boolean> NIO_QUICK_ACK = NioChannelOption.of(ExtendedSocketOptions.TCP_QUICKACK);
-
     private final String label;
     private final Supplier<IoHandlerFactory> handlerFactory;
     private final Class<? extends ServerChannel> serverChannel;
@@ -103,16 +100,17 @@ enum Transport {
      * cannot (then nothing changed), or when the connection is already gone.
      */
     static boolean quickAck(Channel channel) {
-        ChannelOption<Boolean> option = channel instanceof EpollSocketChannel ? EpollChannelOption.TCP_QUICKACK
-                : channel instanceof IoUringSocketChannel ? IoUringChannelOption.TCP_QUICKACK
-                : channel instanceof NioSocketChannel ? NIO_QUICK_ACK
-                : null;
-        if (option == null || !channel.isActive()) {
+        if (!channel.isActive()) {
             return false;
         }
         try {
-            return channel.config().setOption(option, true);
-        } catch (RuntimeException e) {
+            ChannelOption<Boolean> option = channel instanceof EpollSocketChannel ? EpollChannelOption.TCP_QUICKACK
+                    : channel instanceof IoUringSocketChannel ? IoUringChannelOption.TCP_QUICKACK
+                    // Resolved only here: a runtime without the jdk.net module still serves, without this.
+                    : channel instanceof NioSocketChannel ? NioChannelOption.of(ExtendedSocketOptions.TCP_QUICKACK)
+                    : null;
+            return option != null && channel.config().setOption(option, true);
+        } catch (RuntimeException | LinkageError e) {
             // The socket closed under us, or this platform has no such option: nothing to do either way.
             return false;
         }
