@@ -42,20 +42,23 @@ class TlsNagleClientTest {
             exchange(trust, port); // the server's code paths compiled a little
             long[] millis = new long[CONNECTIONS];
             for (int i = 0; i < CONNECTIONS; i++) {
-                long start = System.nanoTime();
-                String response = exchange(trust, port);
-                millis[i] = (System.nanoTime() - start) / 1_000_000;
-                assertThat(response).startsWith("HTTP/1.1 200 ").endsWith("hello\n");
+                millis[i] = exchange(trust, port);
             }
             Arrays.sort(millis);
-            // Each one stalled 40 ms or more before; the median is far below that now, even on a busy machine.
-            assertThat(millis[CONNECTIONS / 2]).as("median milliseconds of %s", Arrays.toString(millis))
-                    .isLessThan(35);
+            // Each one stalled 40 ms or more before (41-46 ms here); a few now, even on a busy machine.
+            assertThat(millis[CONNECTIONS / 2])
+                    .as("median milliseconds from handshake to response, of %s", Arrays.toString(millis))
+                    .isLessThan(30);
         }
     }
 
-    /** One connection as ab makes it: TCP_NODELAY off, TLS 1.3, an HTTP/1.0 request, read to the end. */
-    private static String exchange(SSLContext trust, int port) throws Exception {
+    /**
+     * One connection as ab makes it: TCP_NODELAY off, TLS 1.3, an HTTP/1.0 request, read to the end.
+     *
+     * @return milliseconds from the client's end of the handshake to the first byte of the response: the stall,
+     *         without the client's own handshake computation
+     */
+    private static long exchange(SSLContext trust, int port) throws Exception {
         try (Socket tcp = new Socket()) {
             tcp.setTcpNoDelay(false);
             tcp.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
@@ -66,11 +69,16 @@ class TlsNagleClientTest {
                 parameters.setApplicationProtocols(new String[] {"http/1.1"});
                 tls.setSSLParameters(parameters);
                 tls.startHandshake();
+                long handshaken = System.nanoTime();
                 tls.getOutputStream().write("GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 tls.getOutputStream().flush();
                 InputStream in = tls.getInputStream();
-                return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                int first = in.read();
+                long millis = (System.nanoTime() - handshaken) / 1_000_000;
+                String response = (char) first + new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(response).startsWith("HTTP/1.1 200 ").endsWith("hello\n");
+                return millis;
             }
         }
     }
