@@ -7,12 +7,11 @@ import io.carbon.logging.ServerLog;
 import io.carbon.server.CarbonServer;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +103,8 @@ final class CdsTraining {
             exchange(socket, h2cRequest());
         }
         SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, new TrustManager[] {new TrustAnything()}, new SecureRandom());
+        // The training talks to itself over loopback with the certificate it just made: nothing to verify.
+        tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), new SecureRandom());
         try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(loopback, server.httpsPort())) {
             SSLParameters parameters = socket.getSSLParameters();
             parameters.setApplicationProtocols(new String[] {"http/1.1"});
@@ -156,22 +155,6 @@ final class CdsTraining {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {
             // a temporary folder left behind is harmless
-        }
-    }
-
-    /** The training talks to itself over loopback with the certificate it just made: nothing to verify. */
-    private static final class TrustAnything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
