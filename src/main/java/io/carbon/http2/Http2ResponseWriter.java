@@ -1,12 +1,8 @@
 package io.carbon.http2;
 
-import io.carbon.http.FramedResponseHeaders;
-import io.carbon.http.PreparedHeaders;
+import io.carbon.http.HeaderBlockResponseWriter;
 import io.carbon.http.StreamOutput;
-import io.carbon.http.StreamResponseWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -17,7 +13,7 @@ import io.netty.handler.codec.http2.Http2Headers;
  * last frame ends it. Netty's flow controller splits a large DATA frame by the peer's windows and
  * SETTINGS_MAX_FRAME_SIZE.
  */
-final class Http2ResponseWriter extends StreamResponseWriter<Http2Headers> {
+final class Http2ResponseWriter extends HeaderBlockResponseWriter<Http2Headers> {
 
     Http2ResponseWriter(StreamOutput out) {
         super(out);
@@ -34,13 +30,7 @@ final class Http2ResponseWriter extends StreamResponseWriter<Http2Headers> {
     }
 
     @Override
-    protected Http2Headers preparedHead(PreparedHeaders fields, PreparedHeaders standard) {
-        return FramedResponseHeaders.prepared(new DefaultHttp2Headers(false, fields.size() + standard.size() + 1),
-                fields, standard);
-    }
-
-    @Override
-    protected Http2Headers responseHead(HttpResponseStatus status, HttpHeaders headers) {
-        return FramedResponseHeaders.of(new DefaultHttp2Headers(false, headers.size() + 1), status, headers);
+    protected Http2Headers emptyBlock(int fields) {
+        return new DefaultHttp2Headers(false, fields);
     }
 }

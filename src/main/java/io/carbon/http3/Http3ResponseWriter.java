@@ -1,14 +1,10 @@
 package io.carbon.http3;
 
-import io.carbon.http.FramedResponseHeaders;
-import io.carbon.http.PreparedHeaders;
+import io.carbon.http.HeaderBlockResponseWriter;
 import io.carbon.http.StreamOutput;
-import io.carbon.http.StreamResponseWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.http3.DefaultHttp3Headers;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
@@ -19,7 +15,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
  * A response on an HTTP/3 request stream: the stream's FIN after the last frame ends it (RFC 9114 §4.1), sent by
  * shutting its output down. QUIC has no sendfile; flow control paces the DATA frames.
  */
-final class Http3ResponseWriter extends StreamResponseWriter<Http3Headers> {
+final class Http3ResponseWriter extends HeaderBlockResponseWriter<Http3Headers> {
 
     Http3ResponseWriter(StreamOutput out) {
         super(out);
@@ -46,13 +42,7 @@ final class Http3ResponseWriter extends StreamResponseWriter<Http3Headers> {
     }
 
     @Override
-    protected Http3Headers preparedHead(PreparedHeaders fields, PreparedHeaders standard) {
-        return FramedResponseHeaders.prepared(new DefaultHttp3Headers(false, fields.size() + standard.size() + 1),
-                fields, standard);
-    }
-
-    @Override
-    protected Http3Headers responseHead(HttpResponseStatus status, HttpHeaders headers) {
-        return FramedResponseHeaders.of(new DefaultHttp3Headers(false, headers.size() + 1), status, headers);
+    protected Http3Headers emptyBlock(int fields) {
+        return new DefaultHttp3Headers(false, fields);
     }
 }
