@@ -289,6 +289,10 @@ class Http2FramesTest {
                 Arguments.of("te: gzip", List.of(get("/small").add("te", "gzip"))),
                 Arguments.of(":protocol without CONNECT", List.of(get("/small").add(":protocol", "websocket"))),
                 Arguments.of("CONNECT with :path", List.of(request("CONNECT", "/small"))),
+                // RFC 8441 §3: :protocol only after the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL, which this
+                // server (no tunnel route) does not; the stream stays on the connection and is refused there.
+                Arguments.of("extended CONNECT the server did not offer",
+                        List.of(request("CONNECT", "/small").add(":protocol", "websocket"))),
                 Arguments.of("Host differs from :authority", List.of(get("/small").add("host", "evil.example"))),
                 Arguments.of("value with leading space", List.of(get("/small").add("accept", " text/html"))),
                 Arguments.of("value with a NUL", List.of(get("/small").add("accept", "a\0b"))));
