@@ -36,7 +36,7 @@ COPY www/ /app/www/
 ENV SERVER_NAME=0.0.0.0
 # The same JVM flags as carbon.service's ExecStart, but for where the class-data archive is (DockerImageTest keeps
 # them equal); why: docs/docker.md. glibc keeps 2 malloc arenas instead of 8 per core, as in the unit.
-ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MaxDirectMemorySize=1g -XX:ReservedCodeCacheSize=48m -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000 -XX:SharedArchiveFile=/app/carbon.jsa" \
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:MaxDirectMemorySize=1g -XX:ReservedCodeCacheSize=48m -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000 -XX:SharedArchiveFile=/app/carbon.jsa" \
     MALLOC_ARENA_MAX=2
 # The class-data archive (AppCDS) of this jar on this JVM: the JVM maps it at start instead of loading Carbon's
 # classes one by one out of the jar, about a third less time to the first response. --cds-training starts
