@@ -7,11 +7,22 @@ import io.carbon.logging.ServerLog;
 import io.carbon.server.CarbonServer;
 import io.carbon.tls.SelfSignedCertificate;
 import io.carbon.tls.TlsException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,11 +33,13 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -81,7 +94,7 @@ final class CdsTraining {
             out.println("class-data sharing training done: the server started, answered HTTP/1.1, HTTPS and h2c, "
                     + "and stopped");
             return Main.EXIT_OK;
-        } catch (IOException | ConfigException | TlsException | GeneralSecurityException | RuntimeException e) {
+        } catch (IOException | ConfigException | TlsException | RuntimeException e) {
             err.println("carbon: --cds-training failed: " + e);
             return Main.EXIT_CONFIG;
         } finally {
@@ -89,7 +102,7 @@ final class CdsTraining {
         }
     }
 
-    private static void exercise(CarbonServer server) throws IOException, GeneralSecurityException {
+    private static void exercise(CarbonServer server) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         for (String request : List.of(
                 "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
@@ -102,15 +115,69 @@ final class CdsTraining {
         try (Socket socket = new Socket(loopback, server.port())) {
             exchange(socket, h2cRequest());
         }
-        SSLContext tls = SSLContext.getInstance("TLS");
-        // The training talks to itself over loopback with the certificate it just made: nothing to verify.
-        tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), new SecureRandom());
-        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(loopback, server.httpsPort())) {
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setApplicationProtocols(new String[] {"http/1.1"});
-            socket.setSSLParameters(parameters);
-            exchange(socket, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+        httpsExchange(loopback, server.httpsPort(),
+                "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * One request over TLS with Netty's BoringSSL client, not the JDK's: the JDK's TLS classes (several hundred, that
+     * the server itself never loads) would otherwise go into the archive and be mapped into every start.
+     */
+    private static void httpsExchange(InetAddress loopback, int port, byte[] request) throws IOException {
+        SslContext tls = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.OPENSSL)
+                // The training talks to itself over loopback with the certificate it just made: nothing to verify.
+                .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                .build();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            Channel channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), "localhost", port), new FirstAnswer(answered));
+                        }
+                    })
+                    .connect(loopback, port).syncUninterruptibly().channel();
+            channel.writeAndFlush(Unpooled.wrappedBuffer(request)); // the TLS handler holds it until the handshake ends
+            answered.get(5, TimeUnit.SECONDS);
+            channel.close().syncUninterruptibly();
+        } catch (ExecutionException e) {
+            throw new IOException("HTTPS request failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("HTTPS request got no answer within 5 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Completes when the server has said something, fails when the connection fails or closes first. */
+    private static final class FirstAnswer extends ChannelInboundHandlerAdapter {
+        private final CompletableFuture<Void> answered;
+
+        FirstAnswer(CompletableFuture<Void> answered) {
+            this.answered = answered;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            answered.complete(null);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            answered.completeExceptionally(cause);
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            answered.completeExceptionally(new IOException("the server closed the connection without an answer"));
         }
     }
 
