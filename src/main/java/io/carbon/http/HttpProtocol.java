@@ -32,14 +32,6 @@ public enum HttpProtocol {
         return this == HTTP_1_0 || this == HTTP_1_1;
     }
 
-    /**
-     * True when a file can go to the socket by sendfile (plain-text HTTP/1.x only: TLS and the framing of
-     * HTTP/2 and HTTP/3 need the bytes to pass through the JVM).
-     */
-    public boolean canSendfile(boolean secure) {
-        return isHttp1() && !secure;
-    }
-
     /** True when a body of unknown length can end without closing the connection (chunked, DATA frames). */
     public boolean streamsUnknownLength() {
         return streamsUnknownLength;

@@ -24,7 +24,6 @@ final class CachedFile implements CacheEntry {
     private final String lastModifiedDate;
     private final String contentType;
     private final SharedBytes content;
-    private final SnapshotFile snapshot;
     private final Map<ContentCoding, Sidecar> sidecars;
     private final List<ContentCoding> offered;
     private final OkHeaders okHeaders = new OkHeaders();
@@ -32,12 +31,10 @@ final class CachedFile implements CacheEntry {
 
     /**
      * @param path     the file really read (symlinks resolved)
-     * @param snapshot a private copy on disk for sendfile, or null (small files, or no room for one)
      * @param offered  the codings this file can be sent in, in the server's order of preference
      */
-    CachedFile(Path path, FileStat stat, String etag, String contentType, SharedBytes content, SnapshotFile snapshot,
+    CachedFile(Path path, FileStat stat, String etag, String contentType, SharedBytes content,
                Map<ContentCoding, Sidecar> sidecars, List<ContentCoding> offered, long checkedNanos) {
-        this.snapshot = snapshot;
         this.path = path;
         this.stat = stat;
         this.etag = etag;
@@ -73,10 +70,6 @@ final class CachedFile implements CacheEntry {
         return content;
     }
 
-    /** The private copy for sendfile, or null. */
-    SnapshotFile snapshot() {
-        return snapshot;
-    }
 
     Map<ContentCoding, Sidecar> sidecars() {
         return sidecars;
@@ -107,15 +100,11 @@ final class CachedFile implements CacheEntry {
 
     @Override
     public int weight() {
-        // The private copy lives in tmpfs or the page cache: memory too, so it counts.
-        return OVERHEAD + content.length() + (snapshot == null ? 0 : (int) snapshot.length());
+        return OVERHEAD + content.length();
     }
 
     @Override
     public void evict() {
         content.evict();
-        if (snapshot != null) {
-            snapshot.evict();
-        }
     }
 }

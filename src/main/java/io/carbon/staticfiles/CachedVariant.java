@@ -9,23 +9,22 @@ import io.carbon.compression.ContentCoding;
  * @param identityEtag the ETag of the identity representation it was made from
  * @param coding       its content coding
  * @param bytes        the coded bytes; null when coding did not make the file smaller (then it is never sent)
- * @param snapshot     a private copy of them on disk for sendfile, or null (small, or no room for one)
  * @param etag         its own strong ETag (RFC 9110 §8.8.3: differs from the identity one)
  * @param interim      true when made at a quicker level than the configured one, to be replaced by the
  *                     configured level's bytes (under another ETag) once they are made in the background
  * @param okHeaders    its rendered 200 fields
  */
-record CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, SnapshotFile snapshot, String etag,
+record CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, String etag,
                      boolean interim, OkHeaders okHeaders) implements CacheEntry {
 
-    CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, SnapshotFile snapshot, String etag,
+    CachedVariant(String identityEtag, ContentCoding coding, SharedBytes bytes, String etag,
                   boolean interim) {
-        this(identityEtag, coding, bytes, snapshot, etag, interim, new OkHeaders());
+        this(identityEtag, coding, bytes, etag, interim, new OkHeaders());
     }
 
     /** A coding that made the file no smaller: remembered so it is not tried again, never sent. */
     static CachedVariant notSmaller(String identityEtag, ContentCoding coding) {
-        return new CachedVariant(identityEtag, coding, null, null, null, false);
+        return new CachedVariant(identityEtag, coding, null, null, false);
     }
 
     boolean worthSending() {
@@ -34,17 +33,13 @@ record CachedVariant(String identityEtag, ContentCoding coding, SharedBytes byte
 
     @Override
     public int weight() {
-        // Like a file's, the private copy is memory too (page cache), so it counts.
-        return OVERHEAD + (bytes == null ? 0 : bytes.length()) + (snapshot == null ? 0 : (int) snapshot.length());
+        return OVERHEAD + (bytes == null ? 0 : bytes.length());
     }
 
     @Override
     public void evict() {
         if (bytes != null) {
             bytes.evict();
-        }
-        if (snapshot != null) {
-            snapshot.evict();
         }
     }
 }

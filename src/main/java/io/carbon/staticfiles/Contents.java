@@ -45,29 +45,6 @@ final class Contents {
         };
     }
 
-    /** The cache's private copy on disk, lent to the response for sendfile. */
-    static FileResponses.Content snapshot(SnapshotFile snapshot, Executor reads) {
-        return new FileResponses.Content() {
-            @Override
-            public Body range(long first, long length) {
-                Body.FileSegment segment = snapshot.segment(first, length, reads);
-                if (segment == null) {
-                    throw new Evicted();
-                }
-                return segment;
-            }
-
-            @Override
-            public Body whole() {
-                return range(0, snapshot.length());
-            }
-
-            @Override
-            public void release() {
-            }
-        };
-    }
-
     /**
      * A file on disk. The first body takes over {@code channel} (null for HEAD, which sends no body); each
      * further part of a multipart response opens its own channel, because each segment closes its own.

@@ -4,17 +4,13 @@ import io.carbon.compression.ContentCoding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import com.sun.management.UnixOperatingSystemMXBean;
-
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads files into memory for the cache, on the blocking pool, so that what is cached is one consistent
@@ -25,92 +21,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Why read into memory rather than mmap: a mapped file that is truncated under us raises SIGBUS in the
  * JVM, and one written in place changes the bytes of responses already in flight. A private copy can be
  * neither truncated nor corrupted, and is freed deterministically on eviction.
+ *
+ * <p>Cached bodies go out from that memory on every protocol, plain HTTP/1.1 included: on this kernel (Linux 6.18,
+ * loopback, wrk -c50, same run, taking turns) a writev from memory beat cork, writev, sendfile from a private copy on
+ * ext4 and uncork at every size measured: 12.7 KB 66-92k against 59-84k req/s, 100 KB 41-44k against 26-40k, 1 MiB
+ * 3.5-4.5k against 1.7-3.0k, 8 MiB even. The copy cost two setsockopt calls and a sendfile per response, and
+ * counted twice against the cache's budget. Files too large to cache still go by sendfile.
  */
 final class FileLoader {
 
     static final int ATTEMPTS = 3;
-    /**
-     * Bodies at least this large (files and their compressed variants) also get a private copy on disk, sent
-     * by sendfile on plain HTTP/1.1: from about this size copying the bytes from memory into the socket costs
-     * more than handing over page-cache pages. Measured with wrk on loopback, same run, writev from memory
-     * against sendfile from the copy: 4 KB 163k against 152k req/s, 8 KB 153k against 155k, 16 KB 139k
-     * against 148k, 32 KB 114k against 131k (nginx, which sends every size by sendfile: 171k, 172k, 161k, 129k).
-     */
-    static final int SNAPSHOT_MIN_SIZE = 12 * 1024;
-    /** Fewest private copies allowed open at once, whatever the descriptor limit. */
-    static final int MIN_SNAPSHOTS = 64;
 
     private final StaticFileHandler.FileOpener opener;
     private final MimeTypes mimeTypes;
     private final ByteBufAllocator alloc;
-    /** Where private copies go, or null for none. */
-    private final Path snapshots;
-    /** Each open copy holds a descriptor: at most this many are open at once. */
-    private final int maxSnapshots;
-    private final AtomicInteger openSnapshots = new AtomicInteger();
 
-    FileLoader(StaticFileHandler.FileOpener opener, MimeTypes mimeTypes, ByteBufAllocator alloc, Path snapshots) {
-        this(opener, mimeTypes, alloc, snapshots, snapshotLimit());
-    }
-
-    FileLoader(StaticFileHandler.FileOpener opener, MimeTypes mimeTypes, ByteBufAllocator alloc, Path snapshots,
-               int maxSnapshots) {
+    FileLoader(StaticFileHandler.FileOpener opener, MimeTypes mimeTypes, ByteBufAllocator alloc) {
         this.opener = opener;
         this.mimeTypes = mimeTypes;
         this.alloc = alloc;
-        this.snapshots = snapshots;
-        this.maxSnapshots = maxSnapshots;
-    }
-
-    /**
-     * A quarter of the process's descriptor limit (the rest is for connections, files being read and logs):
-     * 16384 copies under carbon.service's {@code LimitNOFILE=65536}.
-     */
-    static int snapshotLimit() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
-            return (int) Math.max(MIN_SNAPSHOTS, Math.min(Integer.MAX_VALUE, unix.getMaxFileDescriptorCount() / 4));
-        }
-        return MIN_SNAPSHOTS;
-    }
-
-    /**
-     * The JVM's temp directory ({@code java.io.tmpdir}) when it is a writable directory, else /dev/shm. A
-     * disk file system's page cache (ext4 and XFS keep a file written in one go in large folios) is cheaper to
-     * sendfile from than tmpfs, which splices 4 KiB pages one lookup at a time: 100 KB responses cost the
-     * server 10 to 13 µs of CPU from /tmp on ext4 against 13 µs from /dev/shm, on Linux 6.18 (nginx: 10 µs).
-     * The copy is written once per file version and stays in the page cache while the file is hot.
-     */
-    static Path snapshotDirectory() {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        if (java.nio.file.Files.isDirectory(tmp) && java.nio.file.Files.isWritable(tmp)) {
-            return tmp;
-        }
-        return Path.of("/dev/shm");
-    }
-
-    /**
-     * A private copy of {@code bytes} for sendfile, or null for small bodies, when {@link #maxSnapshots} are
-     * open, and when there is no room on disk: without one, the bytes in memory still serve, by writev.
-     */
-    SnapshotFile snapshot(ByteBuf bytes) {
-        if (snapshots == null || bytes.readableBytes() < SNAPSHOT_MIN_SIZE) {
-            return null;
-        }
-        if (openSnapshots.incrementAndGet() > maxSnapshots) {
-            openSnapshots.decrementAndGet();
-            return null;
-        }
-        try {
-            return SnapshotFile.write(snapshots, bytes, openSnapshots::decrementAndGet);
-        } catch (IOException e) {
-            openSnapshots.decrementAndGet();
-            return null;
-        }
-    }
-
-    /** Private copies open now. */
-    int openSnapshots() {
-        return openSnapshots.get();
     }
 
     /** A file's content as of one version, with that version's stat; released by the caller. */

@@ -133,7 +133,7 @@ public final class StaticFileHandler implements HttpHandler {
         this.nowSeconds = nowSeconds;
         this.cache = cacheConfig.enabled() ? new FileCache(cacheConfig, nanoClock) : null;
         this.maxCachedFileSize = cacheConfig.maxFileSize();
-        this.loader = new FileLoader(opener, mimeTypes, alloc, FileLoader.snapshotDirectory());
+        this.loader = new FileLoader(opener, mimeTypes, alloc);
         this.compression = compression;
         this.outOfDescriptors = new OutOfDescriptors(warnings, nanoClock);
     }
@@ -274,7 +274,7 @@ public final class StaticFileHandler implements HttpHandler {
             Representation identity = new Representation(file.etag(), file.stat().mtimeSeconds(),
                     file.lastModifiedDate(), file.contentType(), null, file.content().length(), varies,
                     file.okHeaders());
-            return answer(request, identity, content(request, file.content(), file.snapshot()));
+            return answer(request, identity, Contents.memory(file.content()));
         }
         CachedVariant variant = cache.variant(key, file, coding);
         if (variant != null) {
@@ -316,20 +316,12 @@ public final class StaticFileHandler implements HttpHandler {
         Representation rep = new Representation(variant.etag(), file.stat().mtimeSeconds(), file.lastModifiedDate(),
                 file.contentType(), variant.coding(), variant.bytes().length(), true, variant.okHeaders());
         CompletableFuture<Response> answer = answer(request, rep,
-                content(request, variant.bytes(), variant.snapshot()));
+                Contents.memory(variant.bytes()));
         if (variant.interim()) {
             // After this response holds its bytes: the refined variant replaces (and frees) the interim one.
             refineLater(key, file, variant);
         }
         return answer;
-    }
-
-    /** Plain HTTP/1.1 sends the private copy by sendfile, when there is one; the rest copy from memory. */
-    private FileResponses.Content content(Request request, SharedBytes bytes, SnapshotFile snapshot) {
-        if (snapshot != null && request.protocol().canSendfile(request.secure())) {
-            return Contents.snapshot(snapshot, blockingPool);
-        }
-        return Contents.memory(bytes);
     }
 
     private CompletableFuture<Response> answer(Request request, Representation rep, FileResponses.Content content) {
@@ -423,10 +415,9 @@ public final class StaticFileHandler implements HttpHandler {
         if (sidecar != null) {
             ByteBuf bytes = loader.readSidecar(sidecar);
             if (bytes == null) {
-                return new CachedVariant(file.etag(), coding, null, null, sidecar.etag(), false);
+                return new CachedVariant(file.etag(), coding, null, sidecar.etag(), false);
             }
-            return new CachedVariant(file.etag(), coding, new SharedBytes(bytes), loader.snapshot(bytes),
-                    sidecar.etag(), false);
+            return new CachedVariant(file.etag(), coding, new SharedBytes(bytes), sidecar.etag(), false);
         }
         int quick = compression.compressors().quickLevel(coding);
         return compressed(file, coding, quick, quick < compression.compressors().level(coding));
@@ -447,7 +438,7 @@ public final class StaticFileHandler implements HttpHandler {
                 compressed.release();
                 return CachedVariant.notSmaller(file.etag(), coding);
             }
-            return new CachedVariant(file.etag(), coding, new SharedBytes(compressed), loader.snapshot(compressed),
+            return new CachedVariant(file.etag(), coding, new SharedBytes(compressed),
                     ETags.withSuffix(file.etag(), interim ? coding.token() + level : coding.token()), interim);
         } finally {
             identity.release();
@@ -531,7 +522,7 @@ public final class StaticFileHandler implements HttpHandler {
         }
         List<ContentCoding> offered = compression.forCached(sidecars.keySet(), contentType, stat.size());
         CachedFile loaded = new CachedFile(target.real(), stat, etag, contentType, new SharedBytes(snapshot.bytes()),
-                loader.snapshot(snapshot.bytes()), sidecars, offered, now);
+                sidecars, offered, now);
         cache.put(key, loaded);
         return fromCache(request, key, loaded);
     }

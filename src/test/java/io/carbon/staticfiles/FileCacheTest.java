@@ -331,50 +331,27 @@ class FileCacheTest {
         assertThat(text(get("/a.html"))).isEqualTo("two!");
     }
 
-    // ---- large cached files: sendfile from a private copy on plain HTTP/1.1 ------------------------------
+    // ---- large cached files: from memory on every protocol, plain HTTP/1.1 included -------------------------
 
     @Test
-    void aLargeCachedFileGoesBySendfileFromAPrivateCopyThatTruncationCannotTouch() throws Exception {
+    void aLargeCachedFileIsSentFromMemoryThatTruncationCannotTouch() throws Exception {
         handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
         byte[] content = new byte[200 * 1024];
         new java.util.Random(9).nextBytes(content);
         Path file = write("large.bin", content, MTIME);
         assertThat(Bodies.bytes(get("/large.bin").body())).isEqualTo(content);
         Response cached = fromMemory("/large.bin");
-        assertThat(cached.body()).as("sendfile from the private copy").isInstanceOf(Body.FileSegment.class);
-        Body.FileSegment segment = (Body.FileSegment) cached.body();
-        assertThat(segment.channel()).as("not the original file").isNotIn(opened);
+        assertThat(cached.body()).as("the cached bytes, not the file").isInstanceOf(Body.Bytes.class);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.truncate(10); // a deploy truncates the original while responses are in flight
         }
         assertThat(Bodies.bytes(cached.body())).as("never truncated").isEqualTo(content);
         handler.clearCache();
-        assertThat(segment.channel().isOpen()).as("still lent to the response").isTrue();
-        for (Response response : responses) {
-            response.body().release(); // the first response borrowed the same copy
-        }
-        responses.clear();
-        assertThat(segment.channel().isOpen()).as("closed with the last user").isFalse();
+        assertThat(Bodies.bytes(cached.body())).as("still lent to the response after eviction").isEqualTo(content);
     }
 
     @Test
-    void bodiesFromTheSnapshotSizeUpGoBySendfileAndSmallerOnesFromMemory() throws Exception {
-        handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
-        byte[] below = new byte[FileLoader.SNAPSHOT_MIN_SIZE - 1];
-        byte[] at = new byte[FileLoader.SNAPSHOT_MIN_SIZE];
-        new java.util.Random(3).nextBytes(at);
-        write("below.bin", below, MTIME);
-        write("at.bin", at, MTIME);
-        get("/below.bin");
-        get("/at.bin");
-        assertThat(fromMemory("/below.bin").body()).isInstanceOf(Body.Bytes.class);
-        Response sent = fromMemory("/at.bin");
-        assertThat(sent.body()).isInstanceOf(Body.FileSegment.class);
-        assertThat(Bodies.bytes(sent.body())).isEqualTo(at);
-    }
-
-    @Test
-    void aLargeCompressedVariantGoesBySendfileFromItsOwnPrivateCopy() throws Exception {
+    void aLargeCompressedVariantIsSentFromMemoryWholeOrAsARange() throws Exception {
         handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), true, false);
         StringBuilder page = new StringBuilder();
         java.util.Random random = new java.util.Random(5);
@@ -387,41 +364,11 @@ class FileCacheTest {
         assertThat(gunzip(first)).isEqualTo(content);
         Response cached = fromMemory("/list.html", "Accept-Encoding", "gzip");
         assertThat(cached.headers().get("content-encoding")).isEqualTo("gzip");
-        assertThat(Integer.parseInt(cached.headers().get("content-length"))).as("worth a copy")
-                .isGreaterThanOrEqualTo(FileLoader.SNAPSHOT_MIN_SIZE);
-        assertThat(cached.body()).as("sendfile from the variant's copy").isInstanceOf(Body.FileSegment.class);
-        Body.FileSegment segment = (Body.FileSegment) cached.body();
-        assertThat(segment.length()).isEqualTo(Long.parseLong(cached.headers().get("content-length")));
+        assertThat(cached.body()).isInstanceOf(Body.Bytes.class);
         assertThat(gunzip(cached)).isEqualTo(content);
         Response range = fromMemory("/list.html", "Accept-Encoding", "gzip", "Range", "bytes=0-1");
         assertThat(range.status().code()).isEqualTo(206);
         assertThat(Bodies.bytes(range.body())).as("a range of the coded bytes").containsExactly(0x1f, 0x8b);
-
-        CompletableFuture<Response> tls = handler.handle(Request.of(HttpMethod.GET, "/list.html",
-                new DefaultHttpHeaders().add("Accept-Encoding", "gzip"), HttpProtocol.HTTP_1_1,
-                new InetSocketAddress("127.0.0.1", 1), true));
-        responses.add(tls.get());
-        assertThat(tls.get().body()).as("TLS: from memory").isInstanceOf(Body.Bytes.class);
-        assertThat(gunzip(tls.get())).isEqualTo(content);
-
-        handler.clearCache();
-        for (Response response : responses) {
-            response.body().release();
-        }
-        responses.clear();
-        assertThat(segment.channel().isOpen()).as("closed once evicted and sent").isFalse();
-    }
-
-    @Test
-    void overTlsAndHttp2TheSameFileIsSentFromMemory() throws Exception {
-        handler = handler(new FileCacheConfig(4 << 20, 1 << 20, Duration.ofMillis(REVALIDATE_MS)), false, false);
-        write("large.bin", new byte[100 * 1024], MTIME);
-        get("/large.bin");
-        CompletableFuture<Response> h2 = handler.handle(Request.of(HttpMethod.GET, "/large.bin",
-                new DefaultHttpHeaders(), HttpProtocol.HTTP_2, new InetSocketAddress("127.0.0.1", 1), true));
-        assertThat(h2).isDone();
-        responses.add(h2.get());
-        assertThat(h2.get().body()).isInstanceOf(Body.Bytes.class);
     }
 
     // ---- bounds ------------------------------------------------------------------------------------------
