@@ -143,7 +143,7 @@ public final class Exchange {
             return null;
         }
         PreparedHeaders prepared = response.prepared();
-        return prepared != null ? prepared.get(HttpHeaderNames.CONTENT_ENCODING)
+        return prepared != null ? prepared.contentEncoding()
                 : response.headers().get(HttpHeaderNames.CONTENT_ENCODING);
     }
 

@@ -51,66 +51,43 @@ public final class FramedRequests {
      */
     public static Parsed parse(Headers<CharSequence, CharSequence, ?> headers, HttpProtocol protocol,
                                ClientConnection connection, boolean extendedConnect) {
-        CharSequence methodName = single(headers, METHOD);
-        if (methodName == null) {
-            return Parsed.reject("exactly one :method is required");
-        }
-        HttpMethod method;
-        try {
-            method = HttpMethod.valueOf(methodName.toString());
-        } catch (IllegalArgumentException e) {
-            return Parsed.reject("invalid :method");
-        }
-        int authorities = headers.getAll(AUTHORITY).size();
-        if (authorities > 1) {
-            return Parsed.reject("more than one :authority");
-        }
-        CharSequence authority = headers.get(AUTHORITY);
-        String target;
+        // One pass over the block: the pseudo-header fields, counted (each must occur once at most), and the
+        // regular fields, converted. A block that turns out malformed is refused whatever was converted.
+        CharSequence methodName = null;
+        CharSequence scheme = null;
+        CharSequence authority = null;
+        CharSequence path = null;
         CharSequence connectProtocol = null;
-        if (HttpMethod.CONNECT.equals(method) && extendedConnect && headers.contains(PROTOCOL)) {
-            // RFC 8441 §4: an extended CONNECT carries :protocol, :scheme, :path and :authority, exactly once.
-            connectProtocol = single(headers, PROTOCOL);
-            CharSequence path = single(headers, PATH);
-            if (connectProtocol == null || authority == null || single(headers, SCHEME) == null
-                    || path == null || path.length() == 0 || path.charAt(0) != '/') {
-                return Parsed.reject("malformed extended CONNECT");
-            }
-            target = path.toString();
-        } else if (HttpMethod.CONNECT.equals(method)) {
-            // RFC 9113 §8.5: CONNECT has :authority and neither :scheme nor :path. Without
-            // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3), a :protocol makes the request malformed.
-            if (authority == null || headers.contains(SCHEME)
-                    || headers.contains(PATH) || headers.contains(PROTOCOL)) {
-                return Parsed.reject("malformed CONNECT");
-            }
-            target = authority.toString();
-        } else {
-            // RFC 9113 §8.3.1: exactly one :method, :scheme and :path; :protocol only with CONNECT.
-            if (headers.contains(PROTOCOL)) {
-                return Parsed.reject(":protocol without CONNECT");
-            }
-            if (single(headers, SCHEME) == null) {
-                return Parsed.reject("exactly one :scheme is required");
-            }
-            CharSequence path = single(headers, PATH);
-            if (path == null || path.length() == 0) {
-                return Parsed.reject("exactly one non-empty :path is required");
-            }
-            target = path.toString();
-            boolean asterisk = "*".equals(target) && HttpMethod.OPTIONS.equals(method);
-            if (!asterisk && target.charAt(0) != '/') {
-                return Parsed.reject(":path must start with '/' (or be '*' for OPTIONS)");
-            }
-        }
+        int methods = 0;
+        int schemes = 0;
+        int authorities = 0;
+        int paths = 0;
+        int protocols = 0;
         HttpHeaders converted = new DefaultHttpHeaders();
         StringBuilder cookies = null;
         for (Map.Entry<CharSequence, CharSequence> field : headers) {
             CharSequence name = field.getKey();
+            CharSequence value = field.getValue();
             if (name.length() > 0 && name.charAt(0) == ':') {
+                if (METHOD.contentEquals(name)) {
+                    methodName = value;
+                    methods++;
+                } else if (PATH.contentEquals(name)) {
+                    path = value;
+                    paths++;
+                } else if (SCHEME.contentEquals(name)) {
+                    scheme = value;
+                    schemes++;
+                } else if (AUTHORITY.contentEquals(name)) {
+                    if (authorities++ == 0) {
+                        authority = value;
+                    }
+                } else if (PROTOCOL.contentEquals(name)) {
+                    connectProtocol = value;
+                    protocols++;
+                }
                 continue;
             }
-            CharSequence value = field.getValue();
             if (!validValue(value)) {
                 // RFC 9113 §8.2.1: NUL, CR, LF anywhere, or whitespace at either end, make it malformed.
                 return Parsed.reject("invalid value for " + name);
@@ -122,6 +99,51 @@ public final class FramedRequests {
                 continue;
             }
             converted.add(name, value);
+        }
+        if (methods != 1) {
+            return Parsed.reject("exactly one :method is required");
+        }
+        HttpMethod method;
+        try {
+            method = HttpMethod.valueOf(methodName.toString());
+        } catch (IllegalArgumentException e) {
+            return Parsed.reject("invalid :method");
+        }
+        if (authorities > 1) {
+            return Parsed.reject("more than one :authority");
+        }
+        String target;
+        if (HttpMethod.CONNECT.equals(method) && extendedConnect && protocols > 0) {
+            // (connectProtocol stays set only here: every other path with a :protocol is refused)
+            // RFC 8441 §4: an extended CONNECT carries :protocol, :scheme, :path and :authority, exactly once.
+            if (protocols != 1 || authority == null || schemes != 1 || paths != 1
+                    || path.length() == 0 || path.charAt(0) != '/') {
+                return Parsed.reject("malformed extended CONNECT");
+            }
+            target = path.toString();
+        } else if (HttpMethod.CONNECT.equals(method)) {
+            // RFC 9113 §8.5: CONNECT has :authority and neither :scheme nor :path. Without
+            // SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3), a :protocol makes the request malformed.
+            if (authority == null || schemes > 0 || paths > 0 || protocols > 0) {
+                return Parsed.reject("malformed CONNECT");
+            }
+            target = authority.toString();
+        } else {
+            // RFC 9113 §8.3.1: exactly one :method, :scheme and :path; :protocol only with CONNECT.
+            if (protocols > 0) {
+                return Parsed.reject(":protocol without CONNECT");
+            }
+            if (schemes != 1) {
+                return Parsed.reject("exactly one :scheme is required");
+            }
+            if (paths != 1 || path.length() == 0) {
+                return Parsed.reject("exactly one non-empty :path is required");
+            }
+            target = path.toString();
+            boolean asterisk = "*".equals(target) && HttpMethod.OPTIONS.equals(method);
+            if (!asterisk && target.charAt(0) != '/') {
+                return Parsed.reject(":path must start with '/' (or be '*' for OPTIONS)");
+            }
         }
         if (cookies != null) {
             converted.set(HttpHeaderNames.COOKIE, cookies.toString());
@@ -136,12 +158,6 @@ public final class FramedRequests {
         }
         return new Parsed(Request.of(method, target, converted, protocol, connection,
                 connectProtocol == null ? null : connectProtocol.toString()), null, connectProtocol);
-    }
-
-    /** The only value of a field that must occur exactly once, or null. */
-    private static CharSequence single(Headers<CharSequence, CharSequence, ?> headers, CharSequence name) {
-        List<CharSequence> values = headers.getAll(name);
-        return values.size() == 1 ? values.get(0) : null;
     }
 
     private static boolean validValue(CharSequence value) {

@@ -1,5 +1,6 @@
 package io.carbon.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
@@ -19,6 +20,13 @@ public final class PreparedHeaders {
     private final AsciiString[] names;
     private final AsciiString[] values;
     private final byte[] http1Lines;
+    /** Content-Encoding's value or null: every exchange's report asks for it. */
+    private final String contentEncoding;
+    /** The last {@link #pairsWith} made: a cached file's fields change never, the standard ones once a second. */
+    private volatile Joined joined;
+
+    /** {@code pairs}: this block's fields, then {@code standard}'s, as name, value, name, value, ... */
+    private record Joined(PreparedHeaders standard, AsciiString[] pairs) { }
 
     private PreparedHeaders(List<AsciiString> names, List<AsciiString> values) {
         this.names = names.toArray(AsciiString[]::new);
@@ -33,6 +41,7 @@ public final class PreparedHeaders {
             wire.write('\n');
         }
         this.http1Lines = wire.toByteArray();
+        this.contentEncoding = get(HttpHeaderNames.CONTENT_ENCODING);
     }
 
     public static Builder builder() {
@@ -53,6 +62,29 @@ public final class PreparedHeaders {
         }
     }
 
+    /**
+     * These fields then {@code standard}'s, flat: name, value, name, value, ... (the form of Netty's
+     * {@code ReadOnlyHttp2Headers}), so an HTTP/2 response of prepared fields builds no header map at all. The array
+     * for the last {@code standard} is kept: every response of one file in one second shares it. Shared; must not
+     * be changed. Any thread (two threads joining at once make equal arrays, and either may be kept).
+     */
+    public AsciiString[] pairsWith(PreparedHeaders standard) {
+        Joined last = joined;
+        if (last != null && last.standard() == standard) {
+            return last.pairs();
+        }
+        AsciiString[] pairs = new AsciiString[2 * (names.length + standard.names.length)];
+        int at = 0;
+        for (PreparedHeaders block : new PreparedHeaders[] {this, standard}) {
+            for (int i = 0; i < block.names.length; i++) {
+                pairs[at++] = block.names[i];
+                pairs[at++] = block.values[i];
+            }
+        }
+        joined = new Joined(standard, pairs);
+        return pairs;
+    }
+
     /** The number of fields. */
     public int size() {
         return names.length;
@@ -66,6 +98,11 @@ public final class PreparedHeaders {
             }
         }
         return null;
+    }
+
+    /** The value of Content-Encoding, or null (found once, when built). */
+    public String contentEncoding() {
+        return contentEncoding;
     }
 
     /** {@code name: value\r\n} for every field, in order; shared, must not be changed. */

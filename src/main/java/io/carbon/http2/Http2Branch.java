@@ -4,11 +4,14 @@ import io.carbon.config.Http2Config;
 import io.carbon.config.HttpConfig;
 import io.carbon.http.Exchanges;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 
 import java.util.function.Supplier;
 
@@ -80,7 +83,7 @@ public final class Http2Branch {
             // RFC 8441 §3: advertised only when there is something to CONNECT to (a route that tunnels).
             settings.connectProtocolEnabled(true);
         }
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new ServerCodecBuilder()
                 .frameLogger(guard)
                 .initialSettings(settings)
                 .validateHeaders(true)
@@ -97,6 +100,25 @@ public final class Http2Branch {
                 .build();
         guard.watch(codec.connection());
         return codec;
+    }
+
+    /**
+     * Netty's server codec builder, on a connection whose outbound flow control shares the windows out with a
+     * {@link UniformStreamByteDistributor} instead of the default {@code WeightedFairQueueByteDistributor}: RFC 9113
+     * §5.3.2 deprecates the priority scheme that one implements (a server need not honour it; Carbon does not
+     * prioritise on HTTP/3 either), and keeping its dependency tree (a priority queue and tree bookkeeping per stream, a
+     * pass over the tree on every flush) took 3.3% of the CPU samples of h2load on a cached 1 KB file, against 1.2%
+     * for the uniform one (async-profiler, h2c). Flow control itself is unchanged: the controller still sends only
+     * what the stream's and the connection's windows allow.
+     */
+    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
+        ServerCodecBuilder() {
+            // As forServer(): a server connection (the connection says so; the builder may not be told again).
+            DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+            connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+                    new UniformStreamByteDistributor(connection)));
+            connection(connection);
+        }
     }
 
     /** Makes stream channels for extended CONNECT streams only; {@link Http2RequestStreams} answers the rest. */

@@ -69,9 +69,13 @@ final class Http2ConnectionControl extends ChannelInboundHandlerAdapter {
         connection.addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
-                idleSinceNanos = System.nanoTime();
-                if (activity != null && connection.numActiveStreams() == 0) {
-                    activity.idle(); // the gate may close this connection to make room
+                // Idle time only counts once no stream is left (checkIdle looks at nothing else): the clock is
+                // read then, not on every stream's close.
+                if (connection.numActiveStreams() == 0) {
+                    idleSinceNanos = System.nanoTime();
+                    if (activity != null) {
+                        activity.idle(); // the gate may close this connection to make room
+                    }
                 }
             }
 

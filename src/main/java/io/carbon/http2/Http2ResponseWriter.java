@@ -1,12 +1,15 @@
 package io.carbon.http2;
 
 import io.carbon.http.HeaderBlockResponseWriter;
+import io.carbon.http.PreparedHeaders;
 import io.carbon.http.StreamOutput;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.ReadOnlyHttp2Headers;
 
 /**
  * A response on an HTTP/2 stream (written on the connection, or on a tunnel's stream channel): END_STREAM on the
@@ -17,6 +20,16 @@ final class Http2ResponseWriter extends HeaderBlockResponseWriter<Http2Headers> 
 
     Http2ResponseWriter(StreamOutput out) {
         super(out);
+    }
+
+    /**
+     * A cached file's 200: Netty's read-only block over the prepared fields as they are (lower case, valid,
+     * connection-neutral already: see {@link PreparedHeaders}), with no map to build, no entry per field and no
+     * validation; the HPACK encoder only iterates it.
+     */
+    @Override
+    protected Http2Headers preparedHead(PreparedHeaders fields, PreparedHeaders standard) {
+        return ReadOnlyHttp2Headers.serverHeaders(false, HttpResponseStatus.OK.codeAsText(), fields.pairsWith(standard));
     }
 
     @Override

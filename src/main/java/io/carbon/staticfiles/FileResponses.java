@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Builds the response for one chosen {@link Representation}, the same way whether the bytes are cached,
@@ -40,8 +41,9 @@ final class FileResponses {
     private FileResponses() {
     }
 
+    /** @param nowSeconds the clock, read only when a conditional or Range field needs the time */
     static Response build(Request request, Representation rep, Content content, String cacheControl,
-                          long nowSeconds) throws IOException {
+                          LongSupplier nowSeconds) throws IOException {
         try {
             return respond(request, rep, content, cacheControl, nowSeconds);
         } finally {
@@ -50,8 +52,16 @@ final class FileResponses {
     }
 
     private static Response respond(Request request, Representation rep, Content content, String cacheControl,
-                                    long now) throws IOException {
-        switch (Preconditions.evaluate(request.method(), request.headers(), rep.etag(), rep.lastModified(), now)) {
+                                    LongSupplier nowSeconds) throws IOException {
+        HttpHeaders asked = request.headers();
+        // Most requests carry no validator and no Range: then there is nothing to evaluate and no clock to read.
+        boolean conditional = asked.contains(HttpHeaderNames.IF_MATCH) || asked.contains(HttpHeaderNames.IF_NONE_MATCH)
+                || asked.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
+                || asked.contains(HttpHeaderNames.IF_UNMODIFIED_SINCE);
+        String range = asked.get(HttpHeaderNames.RANGE);
+        long now = conditional || range != null ? nowSeconds.getAsLong() : 0;
+        switch (conditional ? Preconditions.evaluate(request.method(), asked, rep.etag(), rep.lastModified(), now)
+                : Preconditions.Outcome.PROCEED) {
             case NOT_MODIFIED:
                 return new Response(HttpResponseStatus.NOT_MODIFIED, validators(rep, cacheControl), Body.EMPTY);
             case PRECONDITION_FAILED:
@@ -66,7 +76,6 @@ final class FileResponses {
         long length = rep.length();
 
         Ranges.Decision decision = new Ranges.Full();
-        String range = request.headers().get(HttpHeaderNames.RANGE);
         // Range is defined for GET only (RFC 9110 §14.2); If-Range false means "send it all" (§13.1.5).
         if (range != null && length >= 0 && HttpMethod.GET.equals(request.method())
                 && Ranges.ifRangeAllows(request.headers().get(HttpHeaderNames.IF_RANGE), rep.etag(),

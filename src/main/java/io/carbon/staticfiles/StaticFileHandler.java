@@ -326,7 +326,7 @@ public final class StaticFileHandler implements HttpHandler {
 
     private CompletableFuture<Response> answer(Request request, Representation rep, FileResponses.Content content) {
         try {
-            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds.getAsLong()));
+            return done(FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds));
         } catch (Contents.Evicted e) {
             return null;
         } catch (IOException e) {
@@ -563,14 +563,13 @@ public final class StaticFileHandler implements HttpHandler {
                 return notAcceptable(varies);
             }
             ContentCoding coding = selection.coding();
-            long now = nowSeconds.getAsLong();
             String lastModified = ETags.httpDate(stat.mtimeSeconds());
             if (coding == null) {
                 Representation rep = new Representation(etag, stat.mtimeSeconds(), lastModified, contentType, null, stat.size(),
                         varies);
                 channel = null; // the content owns it now
                 return FileResponses.build(request, rep, Contents.file(path, source, stat.size(), opener,
-                        blockingPool), config.cacheControl(), now);
+                        blockingPool), config.cacheControl(), nowSeconds);
             }
             CachedFile.Sidecar sidecar = sidecars.get(coding);
             if (sidecar != null) {
@@ -578,7 +577,7 @@ public final class StaticFileHandler implements HttpHandler {
                 Representation rep = new Representation(sidecar.etag(), stat.mtimeSeconds(), lastModified, contentType, coding,
                         sidecar.stat().size(), true);
                 return FileResponses.build(request, rep, Contents.file(sidecar.path(), coded, sidecar.stat().size(),
-                        opener, blockingPool), config.cacheControl(), now);
+                        opener, blockingPool), config.cacheControl(), nowSeconds);
             }
             // gzip while sending: the file is too large to keep a compressed copy of.
             Representation rep = new Representation(ETags.withSuffix(etag, coding.token()), stat.mtimeSeconds(),
@@ -586,7 +585,7 @@ public final class StaticFileHandler implements HttpHandler {
             FileResponses.Content content = head ? Contents.none()
                     : Contents.stream(new GzipFileSource(channel, stat.size(), compression.gzipLevel(), blockingPool));
             channel = null; // the stream owns it now
-            return FileResponses.build(request, rep, content, config.cacheControl(), now);
+            return FileResponses.build(request, rep, content, config.cacheControl(), nowSeconds);
         } finally {
             if (channel != null) {
                 closeQuietly(channel);

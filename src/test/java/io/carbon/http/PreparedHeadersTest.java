@@ -4,9 +4,11 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,5 +43,26 @@ class PreparedHeadersTest {
     @Test
     void aResponseBuiltWithAMapHasNoPreparedFields() {
         assertThat(new Response(HttpResponseStatus.OK, new DefaultHttpHeaders(), Body.EMPTY).prepared()).isNull();
+    }
+
+    @Test
+    void joinsWithTheStandardFieldsFlatAndInOrderKeepingTheLastJoin() {
+        PreparedHeaders second = PreparedHeaders.builder().add("Date", "Mon, 07 Dec 2026 02:00:00 GMT")
+                .add("Server", "Carbon").build();
+        AsciiString[] pairs = FIELDS.pairsWith(second);
+        assertThat(Arrays.stream(pairs).map(AsciiString::toString)).containsExactly(
+                "etag", "\"1-2\"", "content-type", "text/css", "content-length", "42",
+                "date", "Mon, 07 Dec 2026 02:00:00 GMT", "server", "Carbon");
+        // The same second's fields: the same array; the next second's: a new one.
+        assertThat(FIELDS.pairsWith(second)).isSameAs(pairs);
+        PreparedHeaders next = PreparedHeaders.builder().add("Date", "Mon, 07 Dec 2026 02:00:01 GMT").build();
+        assertThat(FIELDS.pairsWith(next)).isNotSameAs(pairs).hasSize(8);
+    }
+
+    @Test
+    void knowsItsContentEncoding() {
+        assertThat(FIELDS.contentEncoding()).isNull();
+        assertThat(PreparedHeaders.builder().add(HttpHeaderNames.CONTENT_ENCODING, "br").build().contentEncoding())
+                .isEqualTo("br");
     }
 }
