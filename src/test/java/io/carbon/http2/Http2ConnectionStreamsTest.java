@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Request streams answered on the connection's own pipeline ({@link Http2RequestStreams}): many streams at once
- * on one connection, one of them still uploading; a response reset half-way; the connection going on after both.
+ * on one connection, one of them still uploading; two large responses sharing small windows; a response reset
+ * half-way; the connection going on after both.
  * Netty's leak detector runs at PARANOID in the tests, so a buffer left behind on any of these paths fails the run.
  */
 class Http2ConnectionStreamsTest {
@@ -97,6 +98,57 @@ class Http2ConnectionStreamsTest {
             assertThat(upload.text()).isEqualTo(H2TestServer.SMALL);
         }
         server.awaitCompleted(41);
+    }
+
+    /**
+     * RFC 9113 §6.9.1: a sender must never exceed the stream's or the connection's window. Two large responses on
+     * one connection, 16 KiB stream windows (SETTINGS_INITIAL_WINDOW_SIZE) and the 65,535-byte connection window,
+     * which the client tops up only as it reads: the outbound byte distributor must share the connection window
+     * between both streams (each gets data before the other ends) without overrunning any window.
+     */
+    @Test
+    void twoLargeResponsesShareSmallWindowsWithoutOverrunningThem() throws Exception {
+        int streamWindow = 16_384;
+        try (RawH2 client = connect()) {
+            client.autoWindowUpdate(false);
+            client.settings(0x4, streamWindow); // SETTINGS_INITIAL_WINDOW_SIZE, before any stream opens
+            client.headers(1, request("GET", "/file"), true);
+            client.headers(3, request("GET", "/file"), true);
+            Map<Integer, Integer> credit = new HashMap<>(Map.of(1, streamWindow, 3, streamWindow));
+            int connectionCredit = 65_535;
+            Map<Integer, ByteArrayOutputStream> bodies = new HashMap<>();
+            Set<Integer> open = new HashSet<>(Set.of(1, 3));
+            boolean interleaved = false;
+            while (!open.isEmpty()) {
+                RawH2.Frame frame = client.next();
+                assertThat(frame).as("the connection stays open").isNotNull();
+                assertThat(frame.type() == RST_STREAM).as("no stream is reset: " + frame).isFalse();
+                if (frame.type() != DATA) {
+                    continue;
+                }
+                int stream = frame.stream();
+                int length = frame.payload().length;
+                credit.merge(stream, -length, Integer::sum);
+                connectionCredit -= length;
+                assertThat(credit.get(stream)).as("stream %d's window", stream).isNotNegative();
+                assertThat(connectionCredit).as("the connection's window").isNotNegative();
+                bodies.computeIfAbsent(stream, s -> new ByteArrayOutputStream()).write(frame.payload());
+                interleaved |= open.size() == 2 && bodies.size() == 2;
+                if (frame.endStream()) {
+                    open.remove(stream);
+                } else if (credit.get(stream) < streamWindow / 2) {
+                    client.windowUpdate(stream, streamWindow - credit.get(stream));
+                    credit.put(stream, streamWindow);
+                }
+                if (connectionCredit < streamWindow) {
+                    client.windowUpdate(0, 65_535 - connectionCredit);
+                    connectionCredit = 65_535;
+                }
+            }
+            assertThat(bodies.get(1).toByteArray()).isEqualTo(server.fileContent);
+            assertThat(bodies.get(3).toByteArray()).isEqualTo(server.fileContent);
+            assertThat(interleaved).as("both streams got data while both were open").isTrue();
+        }
     }
 
     @Test
