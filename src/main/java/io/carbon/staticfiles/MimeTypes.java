@@ -16,9 +16,11 @@ import java.util.Set;
  * Chooses the {@code Content-Type} of a file: by file name first (Apache Tika's glob table plus a few web
  * overrides), then, for names Tika does not know, by the first bytes of the content.
  *
- * <p>Tika's registry costs 130–320 ms to load: the server starts loading it on a thread of its own as it starts
- * ({@link #loadRegistry}), so it is usually there by the first request; otherwise the first use waits for it,
- * which happens on the blocking pool (never on an event loop). Name lookups are cached per extension in a small LRU map so the
+ * <p>Tika's registry costs 130–320 ms of CPU and about 3 MiB of heap (plus the XML parser's classes) to load, so
+ * it is loaded only when needed: the common web types are answered from a table of Tika's own answers
+ * ({@code MimeTypesTest} keeps the two equal), and the registry is loaded by the first name outside it, or the
+ * first file whose type has to be sniffed. That first use waits for it, on the blocking pool (never on an event
+ * loop). Name lookups are cached per extension in a small LRU map so the
  * cache cannot grow without bound however many distinct extensions clients ask for. Content-sniffed types
  * depend on the bytes, so they are cached per file version (its ETag: size, mtime, inode) in a second bounded
  * map: sniffing costs about half a millisecond, far too much to pay on every request for the same file.
@@ -37,7 +39,7 @@ public final class MimeTypes {
     private static final int CACHE_ENTRIES = 256;
     private static final int SNIFFED_ENTRIES = 4096;
 
-    /** Where Tika's table is missing or outdated for the web (RFC 8081 font types; RFC 9239 JavaScript). */
+    /** Where Tika's table is missing or outdated for the web (RFC 8081 font types; RFC 9239 JavaScript), or vague. */
     private static final Map<String, String> WEB_OVERRIDES = Map.ofEntries(
             Map.entry("woff2", "font/woff2"),
             Map.entry("woff", "font/woff"),
@@ -49,7 +51,77 @@ public final class MimeTypes {
             Map.entry("wasm", "application/wasm"),
             Map.entry("avif", "image/avif"),
             Map.entry("webp", "image/webp"),
-            Map.entry("svg", "image/svg+xml"));
+            Map.entry("svg", "image/svg+xml"),
+            // Tika's answer for .bin is the generic type, which here means "look at the bytes"; the name already
+            // says what the file is, and nginx and Apache serve it as such without sniffing.
+            Map.entry("bin", OCTET_STREAM));
+
+    /**
+     * Extensions of everyday web content with the type Tika's own glob table gives them (a test checks that each
+     * still does): enough to serve most sites without ever loading the registry.
+     */
+    static final Map<String, String> COMMON = Map.ofEntries(
+            Map.entry("html", "text/html"),
+            Map.entry("htm", "text/html"),
+            Map.entry("xhtml", "application/xhtml+xml"),
+            Map.entry("css", "text/css"),
+            Map.entry("xml", "application/xml"),
+            Map.entry("txt", "text/plain"),
+            Map.entry("csv", "text/csv"),
+            Map.entry("md", "text/markdown"),
+            Map.entry("vtt", "text/vtt"),
+            Map.entry("ics", "text/calendar"),
+            Map.entry("json", "application/json"),
+            Map.entry("webmanifest", "application/manifest+json"),
+            Map.entry("atom", "application/atom+xml"),
+            Map.entry("rss", "application/rss+xml"),
+            Map.entry("png", "image/png"),
+            Map.entry("gif", "image/gif"),
+            Map.entry("jpg", "image/jpeg"),
+            Map.entry("jpeg", "image/jpeg"),
+            Map.entry("bmp", "image/bmp"),
+            Map.entry("ico", "image/vnd.microsoft.icon"),
+            Map.entry("tif", "image/tiff"),
+            Map.entry("tiff", "image/tiff"),
+            Map.entry("svgz", "image/svg+xml"),
+            Map.entry("heic", "image/heic"),
+            Map.entry("jxl", "image/jxl"),
+            Map.entry("eot", "application/vnd.ms-fontobject"),
+            Map.entry("pdf", "application/pdf"),
+            Map.entry("zip", "application/zip"),
+            Map.entry("gz", "application/gzip"),
+            Map.entry("tgz", "application/gzip"),
+            Map.entry("bz2", "application/x-bzip2"),
+            Map.entry("xz", "application/x-xz"),
+            Map.entry("zst", "application/zstd"),
+            Map.entry("7z", "application/x-7z-compressed"),
+            Map.entry("tar", "application/x-tar"),
+            Map.entry("jar", "application/java-archive"),
+            Map.entry("epub", "application/epub+zip"),
+            Map.entry("rtf", "application/rtf"),
+            Map.entry("doc", "application/msword"),
+            Map.entry("xls", "application/vnd.ms-excel"),
+            Map.entry("ppt", "application/vnd.ms-powerpoint"),
+            Map.entry("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            Map.entry("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            Map.entry("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            Map.entry("odt", "application/vnd.oasis.opendocument.text"),
+            Map.entry("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+            Map.entry("odp", "application/vnd.oasis.opendocument.presentation"),
+            Map.entry("mp3", "audio/mpeg"),
+            Map.entry("m4a", "audio/mp4"),
+            Map.entry("oga", "audio/ogg"),
+            Map.entry("opus", "audio/opus"),
+            Map.entry("wav", "audio/vnd.wave"),
+            Map.entry("mid", "audio/midi"),
+            Map.entry("midi", "audio/midi"),
+            Map.entry("mp4", "video/mp4"),
+            Map.entry("webm", "video/webm"),
+            Map.entry("ogv", "video/ogg"),
+            Map.entry("mov", "video/quicktime"),
+            Map.entry("mpeg", "video/mpeg"),
+            Map.entry("mpg", "video/mpeg"),
+            Map.entry("3gp", "video/3gpp"));
 
     private static final Set<String> UTF8_APPLICATION_TYPES = Set.of(
             "application/javascript", "application/json", "application/xml", "image/svg+xml",
@@ -128,7 +200,12 @@ public final class MimeTypes {
             cached = byName.get(key);
         }
         if (cached == null) {
-            cached = dot >= 0 ? WEB_OVERRIDES.get(key) : null;
+            if (dot >= 0) {
+                cached = WEB_OVERRIDES.get(key);
+                if (cached == null) {
+                    cached = COMMON.get(key);
+                }
+            }
             if (cached == null) {
                 cached = tikaByName(dot >= 0 ? "x." + key : lower);
             }
@@ -139,7 +216,8 @@ public final class MimeTypes {
         return cached.equals(UNKNOWN) ? null : cached;
     }
 
-    private String tikaByName(String name) {
+    /** Tika's answer for a name, {@link #UNKNOWN} when it has none. */
+    String tikaByName(String name) {
         Metadata metadata = new Metadata();
         metadata.set(TikaCoreProperties.RESOURCE_NAME_KEY, name);
         try {
@@ -176,9 +254,9 @@ public final class MimeTypes {
         }
     }
 
-    /** Loads Tika's registry (one per JVM, shared by every instance) ahead of the first request that needs it. */
-    public static void loadRegistry() {
-        org.apache.tika.mime.MimeTypes.getDefaultMimeTypes();
+    /** Whether this instance has needed Tika's registry yet (for tests). */
+    boolean registryLoaded() {
+        return tika != null;
     }
 
     private org.apache.tika.mime.MimeTypes tika() {

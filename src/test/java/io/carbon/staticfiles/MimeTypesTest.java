@@ -39,9 +39,26 @@ class MimeTypesTest {
             "v.mp4        | video/mp4",
             "d.pdf        | application/pdf",
             "a.tar.gz     | application/gzip",
+            "blob.bin     | application/octet-stream",
     })
     void knownNames(String name, String expected) throws IOException {
         assertThat(mimeTypes.contentType(name, NO_READ)).isEqualTo(expected);
+    }
+
+    @Test
+    void commonWebTypesAreTikasOwnAndNeedNoRegistry() throws IOException {
+        MimeTypes fresh = new MimeTypes();
+        for (String extension : MimeTypes.COMMON.keySet()) {
+            fresh.contentType("file." + extension, NO_READ);
+        }
+        fresh.contentType("app.js", NO_READ);
+        fresh.contentType("font.woff2", NO_READ);
+        fresh.contentType("firmware.bin", NO_READ);
+        assertThat(fresh.registryLoaded()).as("Tika's registry is loaded only when needed").isFalse();
+        // The table is Tika's own answers: a Tika upgrade that changes one shows up here.
+        MimeTypes.COMMON.forEach((extension, type) ->
+                assertThat(fresh.tikaByName("x." + extension)).as(extension).isEqualTo(type));
+        assertThat(fresh.registryLoaded()).isTrue();
     }
 
     @Test
