@@ -75,10 +75,10 @@ class MimeTypesTest {
     @Test
     void sniffedTypeIsRememberedPerFileVersion() throws IOException {
         byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
-        assertThat(mimeTypes.contentType("pic.bin", "\"v1\"", () -> png)).isEqualTo("image/png");
+        assertThat(mimeTypes.contentType("pic.unknownext", "\"v1\"", () -> png)).isEqualTo("image/png");
         // The same version is not read again; a new version is.
-        assertThat(mimeTypes.contentType("pic.bin", "\"v1\"", NO_READ)).isEqualTo("image/png");
-        assertThat(mimeTypes.contentType("pic.bin", "\"v2\"", () -> "text\n".getBytes(StandardCharsets.UTF_8)))
+        assertThat(mimeTypes.contentType("pic.unknownext", "\"v1\"", NO_READ)).isEqualTo("image/png");
+        assertThat(mimeTypes.contentType("pic.unknownext", "\"v2\"", () -> "text\n".getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo("text/plain; charset=utf-8");
     }
 
