@@ -232,10 +232,10 @@ done
 # ---------------------------------------------------------------------------------------------------------
 # Servers, and the cleanup that stops them on any exit.
 work=$(mktemp -d /tmp/carbon-bench.XXXXXX)
-carbon_pid='' watchdog_pid=''
-pid_of() { # server -> its main process (nginx and h2o write pid files; Carbon's and Caddy's are kept by us)
+watchdog_pid=''
+pid_of() { # server -> its main process (nginx and h2o write pid files; Carbon's and Caddy's are written by us)
   case $1 in
-    carbon) echo "$carbon_pid" ;;
+    carbon) cat "$work/carbon.pid" 2>/dev/null || true ;; # a file: the watchdog, started before Carbon, reads it too
     nginx) cat "$work/nginx/nginx.pid" 2>/dev/null || true ;;
     h2o) cat "$work/h2o/h2o.pid" 2>/dev/null || true ;;
     caddy) cat "$work/caddy/pid" 2>/dev/null || true ;; # a file, so that the watchdog sees it too
@@ -251,13 +251,16 @@ stop_pid() { # pid seconds: TERM, wait, then KILL (nginx workers too)
   kill -KILL "$pid" $kids 2>/dev/null || true
 }
 stop_servers() {
-  stop_pid "$carbon_pid" 15
+  stop_pid "$(pid_of carbon)" 15
   stop_pid "$(pid_of nginx)" 10
   stop_pid "$(pid_of h2o)" 10
   stop_pid "$(pid_of caddy)" 10
 }
 cleanup() {
   local rc=$?
+  # To the end whatever fails: under set -e a failed command would end the trap before the servers are stopped
+  # (Ctrl-C reaches the watchdog too, so it may be gone already and kill fails).
+  set +e
   [ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
   stop_servers
   if [ "${KEEP_WORK:-0}" = 1 ] || [ "$rc" -ne 0 ] || [ -s "$work/warnings" ]; then
@@ -451,7 +454,7 @@ start_server() { # server: starts it and records the time from its launch to its
     carbon)
       # shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
       "${carbon[@]}" $CARBON_JAVA_OPTS -jar "$work/carbon.jar" --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
-      carbon_pid=$! pid=$carbon_pid
+      pid=$!; echo "$pid" >"$work/carbon.pid"
       first_200 "$C_PORT" "$pid" "$work/log/stdout" ;;
     nginx)
       # daemon on: the command returns once the master forked; then the workers take a moment to accept.
