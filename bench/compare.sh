@@ -3,7 +3,10 @@
 # in one run: HTTP/1.1, compression, h2 over TLS, h2c, connection and TLS handshake per request, HTTP/3 (Carbon and
 # Caddy), then each server's resident memory after the load and its time from start to first response. Traffic
 # goes only to 127.0.0.1. Prints a Markdown table with every server's figure and Carbon / best peer, and writes
-# it, with the machine, the versions and the date, between the bench markers of docs/benchmarks.md.
+# it, with the machine, the versions and the date, between the bench markers of docs/benchmarks.md. With CEILING=1
+# (the default) the Java ceiling takes its turns too on the rows it can serve: ../shared/bench/limit, a bare Netty
+# server answering fixed in-memory bodies (no files, logging or routing), built as is from a copy; it is never a
+# peer: it has its own columns, its figure and Carbon / ceiling (what lies between Carbon and it is Carbon's own cost).
 #
 # Usage: bench/compare.sh
 #        ROWS=h2,h2c WRITE_DOCS=0 bench/compare.sh     only some rows (the servers they need are started)
@@ -21,17 +24,24 @@
 #                         time to first response are always reported. Anything but all prints only (WRITE_DOCS
 #                         defaults to 0, and 1 is refused)
 #   PEERS [nginx h2o caddy]   the peers to run (for a quick look at one); the docs want all three
+#   CEILING [1]           1 = the Java ceiling as well: ../shared/bench/limit copied to the temporary folder and
+#                         built there with mvn (from Maven Central), run with CARBON_JAVA_OPTS less its
+#                         -XX:SharedArchiveFile (the archive is Carbon's) and CARBON_ENV, the same certificate, and
+#                         the same WARMUP and JIT_WARMUP as Carbon, on the rows 1k 100k 1m h2 h2-100k h2c ab tls
+#                         ("—" on the others). Never a best peer: the columns "Netty ceiling" and "Carbon / ceiling"
+#                         come after the peers', and the goals are as without it. A failed build is a warning and
+#                         the run goes on without it; 0 = leave it out (no build, the table as without it)
 #   H3 [1]                1 = the HTTP/3 rows (needs caddy); 0 = none, as if ROWS left them out
 #   DURATION [10s]        measured time per row and server (s, m or h; whole numbers), split into ROUNDS runs
-#   ROUNDS [2]            runs per row and server, taking turns (Carbon, nginx, h2o, Caddy, then the other way
-#                         round, ...): the machine's speed drifts by ±20% over minutes on a shared host, and turns
-#                         cancel a steady drift instead of handing it to whichever server went last; a row's figure
-#                         is the mean of its runs (p99 latency: the worst run)
+#   ROUNDS [2]            runs per row and server, taking turns (Carbon, nginx, h2o, Caddy, the ceiling, then the
+#                         other way round, ...): the machine's speed drifts by ±20% over minutes on a shared host,
+#                         and turns cancel a steady drift instead of handing it to whichever server went last; a
+#                         row's figure is the mean of its runs (p99 latency: the worst run)
 #   WARMUP [2s]           load on the same URL just before each measured wrk/h2load run; 0 = none
 #   JIT_WARMUP [10s]      once, before the first row: this long of every row's load on Carbon, so that the JVM has
 #                         compiled its hot code before anything is measured: a long-running server is measured in
 #                         its steady state, not in its first seconds. The peers, compiled ahead of time, have
-#                         nothing to warm; 0 = none
+#                         nothing to warm; the ceiling, a JVM too, gets the same on its rows, before Carbon's; 0 = none
 #   THREADS [2]           wrk and h2load threads, H3Load event loops
 #   CONNECTIONS [50]      wrk and h2load connections
 #   H3_CONNECTIONS [CONNECTIONS], H3_STREAMS [10]   HTTP/3 rows: QUIC connections and request streams in flight on
@@ -56,9 +66,11 @@
 #                         the original during the run
 #   C_PORT C_TLS, N_PORT N_TLS, O_PORT O_TLS, K_PORT K_TLS [18080 18443, 28080 28443, 27080 27443, 26080 26443]
 #                         loopback ports of Carbon, nginx, h2o and Caddy (C_TLS and K_TLS on UDP as well: HTTP/3)
+#   L_PORT L_TLS L_H2C [25080 25443 25082]   loopback ports of the Java ceiling: HTTP/1.1, TLS (ALPN h2 or
+#                         HTTP/1.1), h2c by prior knowledge (it has a port of its own for h2c)
 # Needs: java 17, wrk, h2load (nghttp2-client), ab (apache2-utils), curl, brotli, nginx with Debian's Brotli
 # modules (libnginx-mod-http-brotli-filter, libnginx-mod-http-brotli-static), h2o, caddy, and target/carbon.jar
-# (built with netty-codec-http3: bench/H3Load.java runs from it).
+# (built with netty-codec-http3: bench/H3Load.java runs from it); mvn and ../shared/bench/limit for the ceiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,6 +97,9 @@ CADDY_CONF=${CADDY_CONF:-../shared/bench/Caddyfile-reference}
 DOCS=docs/benchmarks.md
 C_PORT=${C_PORT:-18080} C_TLS=${C_TLS:-18443} N_PORT=${N_PORT:-28080} N_TLS=${N_TLS:-28443}
 O_PORT=${O_PORT:-27080} O_TLS=${O_TLS:-27443} K_PORT=${K_PORT:-26080} K_TLS=${K_TLS:-26443}
+L_PORT=${L_PORT:-25080} L_TLS=${L_TLS:-25443} L_H2C=${L_H2C:-25082}
+CEILING=${CEILING:-1}
+LIMIT_SRC=../shared/bench/limit # the Java ceiling's sources, used as they are (built from a copy)
 HOST=127.0.0.1
 MAX_RSS_MIB=128        # the issue's goals for memory after the load
 MAX_FIRST_RESPONSE=0.5 # and for the time from start to first response, in seconds
@@ -128,6 +143,7 @@ for r in ${ROWS//,/ }; do
   esac
 done
 [[ $H3 =~ ^[01]$ ]] || die "H3 must be 0 or 1"
+[[ $CEILING =~ ^[01]$ ]] || die "CEILING must be 0 or 1"
 [ "$H3" = 0 ] && for r in $h3_rows; do selected=${selected// $r / }; done
 row_on() { [[ $selected == *" $1 "* ]]; }
 peers=" "
@@ -135,8 +151,12 @@ for p in ${PEERS//,/ }; do
   case $p in nginx|h2o|caddy) peers+="$p " ;; *) die "PEERS: unknown peer '$p' (nginx h2o caddy)" ;; esac
 done
 peer_on() { [[ $peers == *" $1 "* ]]; }
-# Which servers a row compares: every peer that speaks its protocol as its reference config sets it up.
-row_servers() { # row -> "carbon nginx h2o caddy", less the peers that are off or cannot serve it
+# The rows the Java ceiling can serve: fixed bodies over HTTP/1.1, h2 (TLS) and h2c; no compression, no HTTP/3.
+ceiling_rows="1k 100k 1m h2 h2-100k h2c ab tls"
+ceiling_row() { [ "$CEILING" = 1 ] && [[ " $ceiling_rows " == *" $1 "* ]]; } # row: does the ceiling take part?
+# Which servers a row compares: every peer that speaks its protocol as its reference config sets it up, then the
+# ceiling, which takes its turns but is never a peer.
+row_servers() { # row -> "carbon nginx h2o caddy ceiling", less the peers that are off or cannot serve it
   local list=carbon p
   for p in nginx h2o caddy; do
     peer_on "$p" || continue
@@ -146,6 +166,7 @@ row_servers() { # row -> "carbon nginx h2o caddy", less the peers that are off o
     esac
     list+=" $p"
   done
+  ceiling_row "$1" && list+=" ceiling"
   echo "$list"
 }
 all_rows=1 any_row=0
@@ -154,11 +175,11 @@ for r in $tcp_rows $h3_rows; do
 done
 [ $any_row = 1 ] || die "ROWS='$ROWS' with H3=$H3 leaves no row to measure"
 [ "$(echo $peers)" = "nginx h2o caddy" ] || all_rows=0
-use_nginx=0 use_h2o=0 use_caddy=0 use_h3=0
+use_nginx=0 use_h2o=0 use_caddy=0 use_h3=0 use_ceiling=0
 for r in $tcp_rows $h3_rows; do
   row_on "$r" || continue
   for s in $(row_servers "$r"); do
-    case $s in nginx) use_nginx=1 ;; h2o) use_h2o=1 ;; caddy) use_caddy=1 ;; esac
+    case $s in nginx) use_nginx=1 ;; h2o) use_h2o=1 ;; caddy) use_caddy=1 ;; ceiling) use_ceiling=1 ;; esac
   done
   [[ $r == h3-* ]] && use_h3=1
 done
@@ -213,11 +234,19 @@ CARBON_JAR=${CARBON_JAR:-target/carbon.jar}
 [ $use_h2o = 1 ] && { [ -f "$H2O_CONF" ] || die "h2o config $H2O_CONF not found (set H2O_CONF)"; }
 [ $use_caddy = 1 ] && { [ -f "$CADDY_CONF" ] || die "Caddy config $CADDY_CONF not found (set CADDY_CONF)"; }
 [ $use_h3 = 1 ] && { [ -f bench/H3Load.java ] || die "bench/H3Load.java is missing (the HTTP/3 load client)"; }
+# The ceiling is optional: without its sources or mvn, a warning (once the temporary folder exists) and no ceiling.
+ceiling_missing=""
+if [ $use_ceiling = 1 ]; then
+  if [ ! -f "$LIMIT_SRC/pom.xml" ]; then ceiling_missing="$LIMIT_SRC/pom.xml is missing"
+  elif ! command -v mvn >/dev/null 2>&1; then ceiling_missing="mvn is missing (apt-get install -y maven)"
+  fi
+fi
 
 ports="$C_PORT $C_TLS" udp_ports=""
 [ $use_nginx = 1 ] && ports+=" $N_PORT $N_TLS"
 [ $use_h2o = 1 ] && ports+=" $O_PORT $O_TLS"
 [ $use_caddy = 1 ] && ports+=" $K_PORT $K_TLS" udp_ports+=" $K_TLS"
+[ $use_ceiling = 1 ] && [ -z "$ceiling_missing" ] && ports+=" $L_PORT $L_TLS $L_H2C"
 [ $use_h3 = 1 ] && udp_ports+=" $C_TLS"
 for p in $ports; do
   if [ -n "$(ss -Htln "sport = :$p")" ]; then
@@ -232,13 +261,14 @@ done
 # ---------------------------------------------------------------------------------------------------------
 # Servers, and the cleanup that stops them on any exit.
 work=$(mktemp -d /tmp/carbon-bench.XXXXXX)
-carbon_pid='' watchdog_pid=''
-pid_of() { # server -> its main process (nginx and h2o write pid files; Carbon's and Caddy's are kept by us)
+watchdog_pid=''
+pid_of() { # server -> its main process (nginx and h2o write pid files; Carbon's, Caddy's and the ceiling's are written by us)
   case $1 in
-    carbon) echo "$carbon_pid" ;;
+    carbon) cat "$work/carbon.pid" 2>/dev/null || true ;; # a file: the watchdog, started before Carbon, reads it too
     nginx) cat "$work/nginx/nginx.pid" 2>/dev/null || true ;;
     h2o) cat "$work/h2o/h2o.pid" 2>/dev/null || true ;;
     caddy) cat "$work/caddy/pid" 2>/dev/null || true ;; # a file, so that the watchdog sees it too
+    ceiling) cat "$work/ceiling.pid" 2>/dev/null || true ;; # the same
   esac
 }
 stop_pid() { # pid seconds: TERM, wait, then KILL (nginx workers too)
@@ -251,13 +281,17 @@ stop_pid() { # pid seconds: TERM, wait, then KILL (nginx workers too)
   kill -KILL "$pid" $kids 2>/dev/null || true
 }
 stop_servers() {
-  stop_pid "$carbon_pid" 15
+  stop_pid "$(pid_of carbon)" 15
   stop_pid "$(pid_of nginx)" 10
   stop_pid "$(pid_of h2o)" 10
   stop_pid "$(pid_of caddy)" 10
+  stop_pid "$(pid_of ceiling)" 10
 }
 cleanup() {
   local rc=$?
+  # To the end whatever fails: under set -e a failed command would end the trap before the servers are stopped
+  # (Ctrl-C reaches the watchdog too, so it may be gone already and kill fails).
+  set +e
   [ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
   stop_servers
   if [ "${KEEP_WORK:-0}" = 1 ] || [ "$rc" -ne 0 ] || [ -s "$work/warnings" ]; then
@@ -393,6 +427,29 @@ if [[ " $CARBON_JAVA_OPTS " == *" -XX:SharedArchiveFile="* ]]; then
     || warn "Carbon's class-data archive could not be written (it starts without it): $(tail -n 3 "$work/log/cds-training.out")"
 fi
 
+# The Java ceiling, built as it is from a copy of its folder (nothing is written into ../shared), before any
+# timing. It gets Carbon's JVM options less the class-data archive, which is Carbon's, and Carbon's environment.
+# Without it the run goes on: its rows and columns are left out, and a warning says why.
+if [ $use_ceiling = 1 ]; then
+  if [ -z "$ceiling_missing" ]; then
+    say "building the Java ceiling from a copy of $LIMIT_SRC"
+    cp -r "$LIMIT_SRC" "$work/limit"
+    chmod -R u+w "$work/limit" # ../shared is read-only: its copy must take target/ (and be removed at the end)
+    rm -rf "$work/limit/target" # a build left in the original is not used: the jar is this run's own
+    if ! timeout 600 mvn -B -q -f "$work/limit/pom.xml" package >"$work/log/limit-build.out" 2>&1; then
+      ceiling_missing="mvn package failed: $(grep -m 3 'ERROR' "$work/log/limit-build.out" | tr '\n' ' ')(see $work/log/limit-build.out)"
+    elif [ ! -f "$work/limit/target/limit.jar" ]; then
+      ceiling_missing="mvn package made no target/limit.jar (see $work/log/limit-build.out)"
+    fi
+  fi
+  if [ -n "$ceiling_missing" ]; then
+    warn "the Java ceiling is left out of this run: $ceiling_missing"
+    CEILING=0 use_ceiling=0
+  fi
+fi
+# shellcheck disable=SC2001 # a pattern, not a fixed string
+CEILING_JAVA_OPTS=$(sed 's#-XX:SharedArchiveFile=[^ ]*##; s#  *# #g; s#^ ##; s# $##' <<<"$CARBON_JAVA_OPTS")
+
 fill() { # template output: the reference config with its @PLACEHOLDERS@ filled in for server $3
   local port tls
   case $3 in nginx) port=$N_PORT tls=$N_TLS ;; h2o) port=$O_PORT tls=$O_TLS ;; caddy) port=$K_PORT tls=$K_TLS ;; esac
@@ -451,7 +508,7 @@ start_server() { # server: starts it and records the time from its launch to its
     carbon)
       # shellcheck disable=SC2086 # CARBON_JAVA_OPTS is a list of options
       "${carbon[@]}" $CARBON_JAVA_OPTS -jar "$work/carbon.jar" --config "$work/carbon.conf" </dev/null >"$work/log/stdout" 2>&1 &
-      carbon_pid=$! pid=$carbon_pid
+      pid=$!; echo "$pid" >"$work/carbon.pid"
       first_200 "$C_PORT" "$pid" "$work/log/stdout" ;;
     nginx)
       # daemon on: the command returns once the master forked; then the workers take a moment to accept.
@@ -464,6 +521,12 @@ start_server() { # server: starts it and records the time from its launch to its
       "${caddy_cmd[@]}" run --config "$work/caddy/Caddyfile" --adapter caddyfile </dev/null >"$work/caddy/caddy.log" 2>&1 &
       pid=$!; echo "$pid" >"$work/caddy/pid"
       first_200 "$K_PORT" "$pid" "$work/caddy/caddy.log" ;;
+    ceiling)
+      # shellcheck disable=SC2086 # CEILING_JAVA_OPTS is a list of options
+      "${carbon[@]}" $CEILING_JAVA_OPTS -jar "$work/limit/target/limit.jar" "$L_PORT" "$L_TLS" "$L_H2C" "$work/cert.pem" \
+        "$work/key.pem" </dev/null >"$work/log/ceiling.out" 2>&1 &
+      pid=$!; echo "$pid" >"$work/ceiling.pid"
+      first_200 "$L_PORT" "$pid" "$work/log/ceiling.out" ;;
   esac
   t1=$(now_ms)
   first_response[$1]=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.3f", ms / 1000 }')
@@ -477,6 +540,8 @@ for p in nginx h2o caddy; do
   start_server "$p"
   servers+=" $p"
 done
+# The ceiling last, and not in $servers: it has no memory, start or compression figures.
+[ $use_ceiling = 1 ] && start_server ceiling
 
 wait_up() { # name url: the TLS port too (Carbon and Caddy may open it a moment after the plain one)
   local i
@@ -486,29 +551,37 @@ wait_up() { # name url: the TLS port too (Carbon and Caddy may open it a moment 
   done
   die "$1 did not answer $2 within 30 s"
 }
-port_of() { case $1 in carbon) echo "$C_PORT" ;; nginx) echo "$N_PORT" ;; h2o) echo "$O_PORT" ;; caddy) echo "$K_PORT" ;; esac; }
-tls_of() { case $1 in carbon) echo "$C_TLS" ;; nginx) echo "$N_TLS" ;; h2o) echo "$O_TLS" ;; caddy) echo "$K_TLS" ;; esac; }
-label() { case $1 in carbon) echo Carbon ;; nginx) echo nginx ;; h2o) echo h2o ;; caddy) echo Caddy ;; esac; }
-for server in $servers; do
+port_of() { case $1 in carbon) echo "$C_PORT" ;; nginx) echo "$N_PORT" ;; h2o) echo "$O_PORT" ;; caddy) echo "$K_PORT" ;; ceiling) echo "$L_PORT" ;; esac; }
+tls_of() { case $1 in carbon) echo "$C_TLS" ;; nginx) echo "$N_TLS" ;; h2o) echo "$O_TLS" ;; caddy) echo "$K_TLS" ;; ceiling) echo "$L_TLS" ;; esac; }
+h2c_of() { case $1 in ceiling) echo "$L_H2C" ;; *) port_of "$1" ;; esac; } # the ceiling has a port of its own for h2c
+label() { case $1 in carbon) echo Carbon ;; nginx) echo nginx ;; h2o) echo h2o ;; caddy) echo Caddy ;; ceiling) echo "the Netty ceiling" ;; esac; }
+ceiling_server=""
+[ $use_ceiling = 1 ] && ceiling_server=ceiling
+for server in $servers $ceiling_server; do
   wait_up "$(label "$server")" "https://$HOST:$(tls_of "$server")/1k.html"
 done
 
 # ---------------------------------------------------------------------------------------------------------
 # Checks before measuring: the right bytes, h2 on TLS, h2c, HTTP/3 on UDP, and what each server does with
 # Accept-Encoding.
-for server in $servers; do
+# The ceiling answers fixed bodies of 'x' of the files' sizes: its bodies are checked by length only.
+for server in $servers $ceiling_server; do
   port=$(port_of "$server") tls=$(tls_of "$server") name=$(label "$server")
   for f in 1k.html 100k.html 1m.bin; do
     got=$(timeout 15 curl -s --max-time 10 -o "$work/raw/check.body" -w '%{http_code}' "http://$HOST:$port/$f" || true)
-    if [ "$got" != 200 ] || ! cmp -s "$work/raw/check.body" "$work/www/$f"; then
+    if [ "$server" = ceiling ]; then
+      if [ "$got" != 200 ] || [ "$(wc -c <"$work/raw/check.body")" != "$(wc -c <"$work/www/$f")" ]; then
+        die "$name answered $f with status '$got' or a body of another length; nothing was measured"
+      fi
+    elif [ "$got" != 200 ] || ! cmp -s "$work/raw/check.body" "$work/www/$f"; then
       die "$name answered $f with status '$got' or different bytes; nothing was measured"
     fi
   done
   proto=$(timeout 15 curl -sk --http2 --max-time 10 -o /dev/null -w '%{http_version}' "https://$HOST:$tls/1k.html" || true)
   [ "$proto" = 2 ] || warn "$name did not negotiate h2 on its TLS port (got HTTP/$proto); its h2load rows measure something else"
   if [[ " $(row_servers h2c) " == *" $server "* ]] && row_on h2c; then
-    proto=$(timeout 15 curl -s --http2-prior-knowledge --max-time 10 -o /dev/null -w '%{http_version}' "http://$HOST:$port/1k.html" || true)
-    [ "$proto" = 2 ] || warn "$name did not answer h2c by prior knowledge on its plain port (got HTTP/$proto)"
+    proto=$(timeout 15 curl -s --http2-prior-knowledge --max-time 10 -o /dev/null -w '%{http_version}' "http://$HOST:$(h2c_of "$server")/1k.html" || true)
+    [ "$proto" = 2 ] || warn "$name did not answer h2c by prior knowledge on its h2c port (got HTTP/$proto)"
   fi
 done
 
@@ -643,7 +716,7 @@ run_one() { # server tool raw-file path [tool options] -> "requests/s MiB/s late
   case $tool in
     wrk) run_wrk "$out" "http://$HOST:$port$path" "$@" ;;
     h2load) run_h2load "$out" "https://$HOST:$tls$path" ;;
-    h2c) run_h2load "$out" "http://$HOST:$port$path" ;;
+    h2c) run_h2load "$out" "http://$HOST:$(h2c_of "$who")$path" ;;
     ab) run_ab "$out" "http://$HOST:$port$path" ;;
     abtls) run_ab "$out" "https://$HOST:$tls$path" ;;
     h3load)
@@ -667,9 +740,10 @@ cell() { # server-list server value -> the table cell: "—" for a server the ro
   [[ " $1 " == *" $2 "* ]] && echo "$3" || echo "—"
 }
 # One row: every server the row compares, taking turns ROUNDS times; the best peer is the fastest peer that did
-# the same work (on the compressed rows: answered with the coding asked for).
+# the same work (on the compressed rows: answered with the coding asked for). The ceiling takes its turns too but
+# is never the best peer: it has its own columns.
 measure() { # row-key name tool path [tool options]
-  local key=$1 name=$2 tool=$3 path=$4 arg want="" round who result list order best="" best_rps=0 mark ratio note=""
+  local key=$1 name=$2 tool=$3 path=$4 arg want="" round who result list order best="" best_rps=0 mark ratio note="" ceiling_fig="" ceiling_ratio="" ceiling_note=""
   shift 4
   row_on "$key" || return 0
   for arg in "$@"; do
@@ -690,13 +764,18 @@ measure() { # row-key name tool path [tool options]
   done
   for who in $list; do
     read -r "rps[$who]" "mb[$who]" "lat[$who]" "err[$who]" <<<"$(printf '%s' "${runs[$who]}" | mean_of_runs)"
-    check_run "$name" "$(label "$who")" "${rps[$who]}" "${err[$who]}" "$base-$who-*.txt" || note=" ⚠"
+    if [ "$who" = ceiling ]; then # its ⚠ goes with its own ratio
+      check_run "$name" "$(label "$who")" "${rps[$who]}" "${err[$who]}" "$base-$who-*.txt" || ceiling_note=" ⚠"
+    else
+      check_run "$name" "$(label "$who")" "${rps[$who]}" "${err[$who]}" "$base-$who-*.txt" || note=" ⚠"
+    fi
     shown[$who]=${rps[$who]}
     [ "${rps[$who]}" = 0 ] && shown[$who]=failed
     if [ -n "$want" ] && [ "${coding[$who,$path,$want]}" != "$want" ]; then
       shown[$who]="${shown[$who]} (${coding[$who,$path,$want]})"
       [ "$who" = carbon ] || continue # did other work: not a peer this row compares against
     fi
+    [ "$who" = ceiling ] && continue
     if [ "$who" != carbon ] && [ "${rps[$who]}" -gt "$best_rps" ]; then best=$who best_rps=${rps[$who]}; fi
   done
   ratio=$(awk -v c="${rps[carbon]}" -v n="$best_rps" 'BEGIN { if (c > 0 && n > 0) printf "%.2fx", c / n; else print "n/a" }')
@@ -712,9 +791,15 @@ measure() { # row-key name tool path [tool options]
     mark="✗"
   fi
   [ "$mark" = "✓" ] || misses=$((misses + 1))
-  rows+=("| $name | $(cell "$list" carbon "${shown[carbon]}") | $(cell "$list" nginx "${shown[nginx]:-}") | $(cell "$list" h2o "${shown[h2o]:-}") | $(cell "$list" caddy "${shown[caddy]:-}") | $ratio${best:+ ($(label "$best"))} $mark$note |")
+  # The ceiling's figure after the peers', then Carbon / best peer, then Carbon / ceiling (CEILING=0: no columns).
+  if [ $use_ceiling = 1 ]; then
+    ceiling_fig=" $(cell "$list" ceiling "${shown[ceiling]:-}") |" ceiling_ratio=" — |"
+    [[ " $list " == *" ceiling "* ]] && ceiling_ratio=" $(awk -v c="${rps[carbon]}" -v l="${rps[ceiling]}" \
+      'BEGIN { if (c > 0 && l > 0) printf "%.2fx", c / l; else print "n/a" }')$ceiling_note |"
+  fi
+  rows+=("| $name | $(cell "$list" carbon "${shown[carbon]}") | $(cell "$list" nginx "${shown[nginx]:-}") | $(cell "$list" h2o "${shown[h2o]:-}") | $(cell "$list" caddy "${shown[caddy]:-}") |$ceiling_fig $ratio${best:+ ($(label "$best"))} $mark$note |$ceiling_ratio")
   local lat_cells="" mb_cells="" s
-  for s in carbon nginx h2o caddy; do
+  for s in carbon nginx h2o caddy $ceiling_server; do
     if [[ " $list " == *" $s "* ]] && [ "${rps[$s]}" != 0 ]; then
       lat_cells+=" ${lat[$s]} |" mb_cells+=" ${mb[$s]} |"
     else
@@ -722,20 +807,22 @@ measure() { # row-key name tool path [tool options]
     fi
   done
   details+=("| $name |$mb_cells$lat_cells")
-  say "$name: Carbon ${rps[carbon]} req/s, best peer ${best:-none} $best_rps req/s, $ratio"
+  say "$name: Carbon ${rps[carbon]} req/s, best peer ${best:-none} $best_rps req/s, $ratio${rps[ceiling]:+; the Netty ceiling ${rps[ceiling]} req/s}"
 }
 
-jit_warmup() { # every selected row's load on Carbon for $jit_warm seconds each, nothing recorded
+takes_part() { row_on "$1" && [[ " $(row_servers "$1") " == *" $2 "* ]]; } # row server
+jit_warmup() { # server: every selected row's load it takes part in, for $jit_warm seconds each, nothing recorded
   # Connection per request first: its hundreds of thousands of closed connections (TIME_WAIT, the access
   # log) are then settled long before the first measured row, which comes right after the last load here.
-  local url
-  for url in "ab|http://$HOST:$C_PORT/1k.html" "tls|https://$HOST:$C_TLS/1k.html"; do
-    row_on "${url%%|*}" || continue
+  local who=$1 url port tls h2c
+  port=$(port_of "$who") tls=$(tls_of "$who") h2c=$(h2c_of "$who")
+  for url in "ab|http://$HOST:$port/1k.html" "tls|https://$HOST:$tls/1k.html"; do
+    takes_part "${url%%|*}" "$who" || continue
     timeout -k 5 $((jit_warm + 30)) ab -q -r -t "$jit_warm" -n $((jit_warm * 100000)) -c "$CONNECTIONS" \
       "${url#*|}" >/dev/null 2>&1 || true
   done
-  for url in "h2|https://$HOST:$C_TLS/1k.html" "h2-100k|https://$HOST:$C_TLS/100k.html" "h2c|http://$HOST:$C_PORT/1k.html"; do
-    row_on "${url%%|*}" || continue
+  for url in "h2|https://$HOST:$tls/1k.html" "h2-100k|https://$HOST:$tls/100k.html" "h2c|http://$HOST:$h2c/1k.html"; do
+    takes_part "${url%%|*}" "$who" || continue
     timeout -k 5 $((jit_warm + 30)) h2load -t"$THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$jit_warm" \
       "${url#*|}" >/dev/null 2>&1 || true
   done
@@ -745,21 +832,27 @@ jit_warmup() { # every selected row's load on Carbon for $jit_warm seconds each,
       "gzip|/100k.html|Accept-Encoding: gzip" "1m|/1m.bin|" "100k|/100k.html|" "1k|/1k.html|"; do
     key=${row%%|*} row=${row#*|}
     path=${row%%|*} header=${row#*|}
-    row_on "$key" || continue
+    takes_part "$key" "$who" || continue
     timeout -k 5 $((jit_warm + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${jit_warm}s" \
-      ${header:+-H "$header"} "http://$HOST:$C_PORT$path" >/dev/null 2>&1 || true
+      ${header:+-H "$header"} "http://$HOST:$port$path" >/dev/null 2>&1 || true
   done
   # HTTP/3 last, nearest its rows (which come last too).
   for key in h3-100k h3-1k; do
-    row_on "$key" && [ "${h3_ok[carbon]:-0}" = 1 ] || continue
-    timeout -k 5 $((jit_warm + 60)) "${h3load[@]}" --url "https://$HOST:$C_TLS/${key#h3-}.html" \
+    row_on "$key" && [ "${h3_ok[$who]:-0}" = 1 ] || continue
+    timeout -k 5 $((jit_warm + 60)) "${h3load[@]}" --url "https://$HOST:$tls/${key#h3-}.html" \
       --connections "$H3_CONNECTIONS" --streams "$H3_STREAMS" --threads "$THREADS" --duration "${jit_warm}s" \
       >/dev/null 2>&1 || true
   done
 }
 if [ "$jit_warm" -gt 0 ]; then
+  # The ceiling is a JVM too: the same warm-up on its rows, first, so that Carbon's still comes right before the
+  # first row, as without the ceiling.
+  if [ $use_ceiling = 1 ]; then
+    say "JIT warm-up: ${jit_warm}s of each of its rows' load on the Netty ceiling"
+    jit_warmup ceiling
+  fi
   say "JIT warm-up: ${jit_warm}s of each row's load on Carbon"
-  jit_warmup
+  jit_warmup carbon
 fi
 
 est=10
@@ -768,7 +861,7 @@ for r in $tcp_rows $h3_rows; do
   n=$(wc -w <<<"$(row_servers "$r")")
   if [[ $r == h3-* ]]; then est=$((est + n * ROUNDS * (run_secs + h3_warm + 3))); else est=$((est + n * ROUNDS * (run_secs + warm))); fi
 done
-say "measuring, about ${est}s (DURATION=${secs}s in $ROUNDS runs per server, WARMUP=${warm}s); servers: $servers"
+say "measuring, about ${est}s (DURATION=${secs}s in $ROUNDS runs per server, WARMUP=${warm}s); servers: $servers${ceiling_server:+ and the Netty ceiling}"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 measure 1k "wrk 1 KB, HTTP/1.1 keep-alive" wrk /1k.html
@@ -815,7 +908,9 @@ limit_row() { # name array-name unit goal -> a row where lower is better and the
   ratio=$(awk -v c="${values[carbon]}" -v b="${values[$best]:-0}" 'BEGIN { if (b > 0) printf "%.2fx", c / b; else print "n/a" }')
   if [ -z "$4" ]; then mark=""
   elif awk -v c="${values[carbon]}" -v g="$4" 'BEGIN { exit !(c <= g) }'; then mark="✓ (goal ≤ $4 $3)"; else mark="✗ (goal ≤ $4 $3)"; misses=$((misses + 1)); fi
-  rows+=("| $1 |$cells ${ratio}${best:+ ($(label "$best"))} $mark |")
+  local ceiling_fig="" ceiling_ratio="" # the ceiling has no memory or start figure
+  [ $use_ceiling = 1 ] && ceiling_fig=" — |" ceiling_ratio=" — |"
+  rows+=("| $1 |$cells$ceiling_fig ${ratio}${best:+ ($(label "$best"))} $mark |$ceiling_ratio")
 }
 limit_row "RSS right after the load, MiB" rss_mib MiB ""
 limit_row "RSS ${SETTLE} s after the load, MiB" rss_settled MiB "$MAX_RSS_MIB"
@@ -858,21 +953,32 @@ report=$work/report.md
   [ $use_h2o = 1 ] && echo "- h2o: ${version[h2o]}, \`$(basename "$H2O_CONF")\` as is ($(awk '$1 == "num-threads:" { print $2 }' "$H2O_CONF") threads, gzip and Brotli per request, sidecars, no access log)"
   [ $use_caddy = 1 ] && echo "- Caddy: ${version[caddy]}, \`$(basename "$CADDY_CONF")\` as is (zstd and gzip per request, no Brotli encoder, sidecars, no access log; HTTP/3 by quic-go)$( [ $use_h3 = 1 ] && { [ -n "${caddy_udp_note:-}" ] && echo "; it logged: \"$caddy_udp_note\"" || echo "; no UDP buffer warning in its log"; })"
   echo "- Tools: $(first_line wrk -v | sed 's/ Copyright.*//'); $(first_line h2load --version); $(first_line ab -V | sed 's/^This is //')$( [ $use_h3 = 1 ] && echo "; bench/H3Load.java")"
-  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${run_secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$run_secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $run_secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`; over HTTPS every request is a new connection with a full TLS 1.3 handshake: ab keeps no sessions)$( [ $use_h3 = 1 ] && echo ", \`H3Load --connections $H3_CONNECTIONS --streams $H3_STREAMS --threads $THREADS --duration ${run_secs}s --warmup ${h3_warm}s\` (a new JVM per run)"); $ROUNDS runs per row and server taking turns (Carbon, nginx, h2o, Caddy, then the other way round), the row showing their mean; $( [ "$warm" -gt 0 ] && echo "each wrk and h2load run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load (JIT warm-up: a long-running server is measured in its steady state; the peers have nothing to warm)")."
+  echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${run_secs}s --latency\`, \`h2load -t$THREADS -c$CONNECTIONS -m$H2_STREAMS -D$run_secs$( [ "$warm" -gt 0 ] && echo " --warm-up-time=$warm")\`, \`ab -t $run_secs -n $AB_REQUESTS -c $AB_CONCURRENCY\` (no \`-k\`; over HTTPS every request is a new connection with a full TLS 1.3 handshake: ab keeps no sessions)$( [ $use_h3 = 1 ] && echo ", \`H3Load --connections $H3_CONNECTIONS --streams $H3_STREAMS --threads $THREADS --duration ${run_secs}s --warmup ${h3_warm}s\` (a new JVM per run)"); $ROUNDS runs per row and server taking turns (Carbon, nginx, h2o, Caddy$( [ $use_ceiling = 1 ] && echo ", the Netty ceiling"), then the other way round), the row showing their mean; $( [ "$warm" -gt 0 ] && echo "each wrk and h2load run follows ${warm}s of the same load on the same server" || echo "no warm-up")$( [ "$jit_warm" -gt 0 ] && echo "; before the first row, Carbon got ${jit_warm}s of every row's load$( [ $use_ceiling = 1 ] && echo ", and the Netty ceiling (a JVM too) the same on its rows") (JIT warm-up: a long-running server is measured in its steady state; the peers have nothing to warm)")."
   echo "- Goals: Carbon / best peer ≥ 1.0x on every load row (on the compressed rows Carbon must answer with the coding asked for, and a peer that answered with another coding is not compared), at most $MAX_RSS_MIB MiB resident after the load, and a first response within $MAX_FIRST_RESPONSE s of start. ✓ met, ✗ missed: $misses of $((measured + 2)) rows with a goal miss it."
   echo
-  echo "| test | Carbon | nginx | h2o | Caddy | Carbon / best peer |"
-  echo "|---|---|---|---|---|---|"
+  if [ $use_ceiling = 1 ]; then
+    echo "| test | Carbon | nginx | h2o | Caddy | Netty ceiling | Carbon / best peer | Carbon / ceiling |"
+    echo "|---|---|---|---|---|---|---|---|"
+  else
+    echo "| test | Carbon | nginx | h2o | Caddy | Carbon / best peer |"
+    echo "|---|---|---|---|---|---|"
+  fi
   printf '%s\n' "${rows[@]}"
   echo
-  echo "- Load rows in requests/s. \"—\": the row does not compare that server (nginx's reference config has no h2c port; Debian's nginx and h2o have no HTTP/3). A coding in brackets: that server answered with it instead of the one asked for, so it did other work and is not the best peer."
+  echo "- Load rows in requests/s. \"—\": the row does not compare that server (nginx's reference config has no h2c port; Debian's nginx and h2o have no HTTP/3$( [ $use_ceiling = 1 ] && echo "; the Netty ceiling has no compression, HTTP/3, memory or start figures")). A coding in brackets: that server answered with it instead of the one asked for, so it did other work and is not the best peer."
+  [ $use_ceiling = 1 ] && echo "- Netty ceiling: the Java ceiling, \`../shared/bench/limit\` built as is (a bare server on Carbon's Netty and BoringSSL answering fixed in-memory bodies of the files' sizes: no files, logging or routing), with Carbon's JVM options less its class-data archive (\`$CEILING_JAVA_OPTS\`)$( [ -n "$CARBON_ENV" ] && echo " and environment"), the same certificate, turns and warm-ups; never a best peer, and not in the goals. Carbon / ceiling is the share of the bare Netty figure Carbon keeps (above 1.0x, Carbon does better than the bare server itself): the gap below 1.0x is Carbon's own cost (files, access log, routing, headers), while the gap between the ceiling and a peer (compare their columns) is Netty's and the JVM's, which Carbon cannot close by itself."
   echo "- Bodies of the 100 KB html page (102400 bytes) as served, in KB: $(for s in $servers; do printf '%s gzip %s, br %s; ' "$(label "$s")" "$(kb "${size_of[$s,/100k.html,gzip]}")" "$(kb "${size_of[$s,/100k.html,br]}") (${coding[$s,/100k.html,br]})"; done)the .br sidecar $(kb "$static_br_size") (brotli -q 11)."
   echo "- RSS: resident memory right after the last load row and again $SETTLE s later, when the load's connections are gone and the JVM has handed freed native memory back (nginx and h2o: all their processes added up); the goal applies to the second. Start to first response: from launching the server to its first 200 for /1k.html over HTTP/1.1, polled every 5 ms, each server started alone (Carbon: \`${CARBON_ENV:+$CARBON_ENV}java $CARBON_JAVA_OPTS -jar carbon.jar\`, its class-data archive written beforehand by \`--cds-training\` as the unit does)."
   echo
   echo "<details><summary>MB/s read by the tool (headers included; HTTP/3: bodies only) and p99 latency in ms (h2load: the mean time for request, which is all it reports)</summary>"
   echo
-  echo "| test | MB/s Carbon | nginx | h2o | Caddy | p99 ms Carbon | nginx | h2o | Caddy |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  if [ $use_ceiling = 1 ]; then
+    echo "| test | MB/s Carbon | nginx | h2o | Caddy | Netty ceiling | p99 ms Carbon | nginx | h2o | Caddy | Netty ceiling |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  else
+    echo "| test | MB/s Carbon | nginx | h2o | Caddy | p99 ms Carbon | nginx | h2o | Caddy |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+  fi
   printf '%s\n' "${details[@]}"
   echo
   echo "</details>"
