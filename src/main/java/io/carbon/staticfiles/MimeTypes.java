@@ -20,10 +20,9 @@ import java.util.Set;
  * it is loaded only when needed: the common web types are answered from a table of Tika's own answers
  * ({@code MimeTypesTest} keeps the two equal), and the registry is loaded by the first name outside it, or the
  * first file whose type has to be sniffed. That first use waits for it, on the blocking pool (never on an event
- * loop). Name lookups are cached per extension in a small LRU map so the
- * cache cannot grow without bound however many distinct extensions clients ask for. Content-sniffed types
- * depend on the bytes, so they are cached per file version (its ETag: size, mtime, inode) in a second bounded
- * map: sniffing costs about half a millisecond, far too much to pay on every request for the same file.
+ * loop). Name lookups are cached per extension in a small LRU map so the cache cannot grow without bound however
+ * many distinct extensions clients ask for. Content-sniffed types depend on the bytes, so they are cached per file
+ * version (its ETag: size, mtime, inode) in a second bounded map: sniffing costs about half a millisecond, far too much to pay on every request for the same file.
  *
  * <p>Text types get {@code ; charset=utf-8} (RFC 9110 §8.3.1): without it browsers guess, and a wrong guess
  * is a correctness and sometimes a security problem.
@@ -39,7 +38,10 @@ public final class MimeTypes {
     private static final int CACHE_ENTRIES = 256;
     private static final int SNIFFED_ENTRIES = 4096;
 
-    /** Where Tika's table is missing or outdated for the web (RFC 8081 font types; RFC 9239 JavaScript), or vague. */
+    /**
+     * Where Tika's table is missing or outdated for the web (RFC 8081 font types; RFC 9239 JavaScript), or too
+     * vague to use.
+     */
     private static final Map<String, String> WEB_OVERRIDES = Map.ofEntries(
             Map.entry("woff2", "font/woff2"),
             Map.entry("woff", "font/woff"),
