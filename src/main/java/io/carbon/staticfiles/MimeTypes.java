@@ -22,7 +22,8 @@ import java.util.Set;
  * first file whose type has to be sniffed. That first use waits for it, on the blocking pool (never on an event
  * loop). Name lookups are cached per extension in a small LRU map so the cache cannot grow without bound however
  * many distinct extensions clients ask for. Content-sniffed types depend on the bytes, so they are cached per file
- * version (its ETag: size, mtime, inode) in a second bounded map: sniffing costs about half a millisecond, far too much to pay on every request for the same file.
+ * version (its ETag: size, mtime, inode) in a second bounded map: sniffing costs about half a millisecond, far
+ * too much to pay on every request for the same file.
  *
  * <p>Text types get {@code ; charset=utf-8} (RFC 9110 §8.3.1): without it browsers guess, and a wrong guess
  * is a correctness and sometimes a security problem.
