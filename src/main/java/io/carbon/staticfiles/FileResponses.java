@@ -41,7 +41,7 @@ final class FileResponses {
     private FileResponses() {
     }
 
-    /** @param nowSeconds the clock, read only when a conditional or Range field needs the time */
+    /** @param nowSeconds the clock, read only when a precondition or an If-Range needs the time */
     static Response build(Request request, Representation rep, Content content, String cacheControl,
                           LongSupplier nowSeconds) throws IOException {
         try {
@@ -54,14 +54,8 @@ final class FileResponses {
     private static Response respond(Request request, Representation rep, Content content, String cacheControl,
                                     LongSupplier nowSeconds) throws IOException {
         HttpHeaders asked = request.headers();
-        // Most requests carry no validator and no Range: then there is nothing to evaluate and no clock to read.
-        boolean conditional = asked.contains(HttpHeaderNames.IF_MATCH) || asked.contains(HttpHeaderNames.IF_NONE_MATCH)
-                || asked.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
-                || asked.contains(HttpHeaderNames.IF_UNMODIFIED_SINCE);
         String range = asked.get(HttpHeaderNames.RANGE);
-        long now = conditional || range != null ? nowSeconds.getAsLong() : 0;
-        switch (conditional ? Preconditions.evaluate(request.method(), asked, rep.etag(), rep.lastModified(), now)
-                : Preconditions.Outcome.PROCEED) {
+        switch (Preconditions.evaluate(request.method(), asked, rep.etag(), rep.lastModified(), nowSeconds)) {
             case NOT_MODIFIED:
                 return new Response(HttpResponseStatus.NOT_MODIFIED, validators(rep, cacheControl), Body.EMPTY);
             case PRECONDITION_FAILED:
@@ -79,7 +73,7 @@ final class FileResponses {
         // Range is defined for GET only (RFC 9110 §14.2); If-Range false means "send it all" (§13.1.5).
         if (range != null && length >= 0 && HttpMethod.GET.equals(request.method())
                 && Ranges.ifRangeAllows(request.headers().get(HttpHeaderNames.IF_RANGE), rep.etag(),
-                rep.lastModified(), now)) {
+                rep.lastModified(), nowSeconds.getAsLong())) {
             decision = Ranges.evaluate(range, length);
         }
         if (decision instanceof Ranges.Unsatisfiable) {

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Evaluates the conditional request header fields against a file's validators, in the order RFC 9110
@@ -33,10 +34,15 @@ public final class Preconditions {
      * @param headers             the request headers
      * @param etag                the current strong ETag of the representation
      * @param lastModifiedSeconds the representation's Last-Modified, seconds since the epoch
-     * @param nowSeconds          the server's current time, seconds since the epoch
+     * @param nowSeconds          the server's clock, seconds since the epoch: read only for an If-Modified-Since
      */
     public static Outcome evaluate(HttpMethod method, HttpHeaders headers, String etag, long lastModifiedSeconds,
-                                   long nowSeconds) {
+                                   LongSupplier nowSeconds) {
+        if (!headers.contains(HttpHeaderNames.IF_MATCH) && !headers.contains(HttpHeaderNames.IF_NONE_MATCH)
+                && !headers.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
+                && !headers.contains(HttpHeaderNames.IF_UNMODIFIED_SINCE)) {
+            return Outcome.PROCEED; // most requests carry none: no field lists to gather, no clock to read
+        }
         boolean getOrHead = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
 
         // Step 1: If-Match. The representation exists (we only get here for an existing file), so '*' is true.
@@ -64,7 +70,7 @@ public final class Preconditions {
             // in the future is ignored: it cannot come from a Last-Modified we sent, and trusting it would
             // keep a stale copy "fresh" until then.
             Long ims = singleDate(headers, HttpHeaderNames.IF_MODIFIED_SINCE);
-            if (ims != null && ims <= nowSeconds && lastModifiedSeconds <= ims) {
+            if (ims != null && ims <= nowSeconds.getAsLong() && lastModifiedSeconds <= ims) {
                 return Outcome.NOT_MODIFIED;
             }
         }
